@@ -1,0 +1,1 @@
+"""What runs inside a SageMaker training job (and locally): Ray Train and Ray Tune on MNIST-format data."""

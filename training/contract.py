@@ -1,0 +1,167 @@
+"""The SageMaker training container contract, read in one place.
+
+Everything else in training/ receives a `JobEnvironment` and never reads `os.environ`
+or `/opt/ml` itself, so tests and the local executor run the same code in a temporary
+folder by setting `SM_BASE_DIR`.
+
+Sources and precedence (later wins):
+- Hyperparameters: `SM_HPS` (JSON, set by the sagemaker-training toolkit) <
+  `input/config/hyperparameters.json` (the platform's file, the source of truth) <
+  `--key value` command-line pairs (how SageMaker SDK v3 passes them to a script).
+  The program (train or tune) may also come from `RAY_SM_PROGRAM`, below all of these.
+- Hosts: `resourceconfig.json` is the truth; `SM_HOSTS` / `SM_CURRENT_HOST` only stand in when
+  it is absent, and with neither a run is one host, `algo-1`.
+- Channels: the names in `inputdataconfig.json` and the folders under `input/data/`;
+  `SM_CHANNEL_<NAME>` overrides a channel's folder.
+- Paths: derived from `SM_BASE_DIR` (default `/opt/ml`); `SM_MODEL_DIR`, `SM_OUTPUT_DATA_DIR`
+  override theirs.
+- Capacity: `SM_NUM_CPUS` / `SM_NUM_GPUS`, else what this process may use on the host.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from training.errors import JobError
+from training.hyperparameters import Hyperparameters
+
+DEFAULT_BASE_DIR = "/opt/ml"
+
+
+@dataclasses.dataclass(frozen=True)
+class JobEnvironment:
+    """One object that knows every path, host, channel and hyperparameter of the job."""
+
+    base_dir: Path
+    hyperparameters: Hyperparameters
+    channels: Mapping[str, Path]
+    hosts: tuple[str, ...]
+    current_host: str
+    network_interface: str
+    num_cpus: int
+    num_gpus: int
+    model_dir: Path
+    output_data_dir: Path
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Synced with CheckpointConfig.S3Uri by SageMaker and restored at job start."""
+        return self.base_dir / "checkpoints"
+
+    @property
+    def failure_file(self) -> Path:
+        """Its first 1024 characters become the job's FailureReason."""
+        return self.base_dir / "output" / "failure"
+
+    @property
+    def is_leader(self) -> bool:
+        """The first host (hosts are sorted) runs the Ray head and writes the outputs."""
+        return self.current_host == self.hosts[0]
+
+    def channel(self, name: str) -> Path:
+        """The folder of a data channel, or a JobError that says which channel is missing."""
+        path = self.channels.get(name)
+        if path is None or not path.is_dir():
+            known = ", ".join(sorted(self.channels)) or "none"
+            raise JobError(f"the '{name}' data channel is missing (channels given: {known})")
+        return path
+
+
+def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> JobEnvironment:
+    """Build the job's environment from the files, the SM_* variables and the command line."""
+    env = os.environ if environ is None else environ
+    base = Path(env.get("SM_BASE_DIR", DEFAULT_BASE_DIR))
+    config = base / "input" / "config"
+    resources = _read_json(config / "resourceconfig.json")
+    hosts = tuple(resources.get("hosts") or json.loads(env.get("SM_HOSTS", '["algo-1"]')))
+    current = resources.get("current_host") or env.get("SM_CURRENT_HOST", hosts[0])
+    if current not in hosts:
+        raise JobError(f"current host '{current}' is not among the job's hosts {list(hosts)}")
+    return JobEnvironment(
+        base_dir=base,
+        hyperparameters=Hyperparameters.from_strings(_hyperparameters(config, argv, env)),
+        channels=_channels(base, config, env),
+        hosts=tuple(sorted(hosts)),
+        current_host=current,
+        network_interface=resources.get("network_interface_name") or env.get("SM_NETWORK_INTERFACE_NAME", "eth0"),
+        num_cpus=_count(env, "SM_NUM_CPUS", len(os.sched_getaffinity(0))),
+        num_gpus=_count(env, "SM_NUM_GPUS", _visible_gpus()),
+        model_dir=Path(env.get("SM_MODEL_DIR", base / "model")),
+        output_data_dir=Path(env.get("SM_OUTPUT_DATA_DIR", base / "output" / "data")),
+    )
+
+
+def _hyperparameters(config: Path, argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any]:
+    merged: dict[str, Any] = {"program": env["RAY_SM_PROGRAM"]} if "RAY_SM_PROGRAM" in env else {}
+    merged.update(json.loads(env.get("SM_HPS", "{}")))
+    merged.update(_read_json(config / "hyperparameters.json"))
+    merged.update(parse_command_line(argv))
+    return merged
+
+
+def parse_command_line(argv: Sequence[str]) -> dict[str, str]:
+    """`[train] --key value --other=value ...` into a dict.
+
+    SageMaker starts an image as `IMAGE train`, so a leading `train` is the platform's, not ours.
+    """
+    args = list(argv)
+    if args[:1] == ["train"]:
+        args = args[1:]
+    pairs: dict[str, str] = {}
+    while args:
+        token = args.pop(0)
+        if not token.startswith("--") or len(token) == 2:
+            raise JobError(f"unexpected command-line argument '{token}'; give hyperparameters as --name value")
+        name, _, value = token[2:].partition("=")
+        if not _:
+            if not args:
+                raise JobError(f"command-line hyperparameter '--{name}' has no value")
+            value = args.pop(0)
+        pairs[name] = value
+    return pairs
+
+
+def _channels(base: Path, config: Path, env: Mapping[str, str]) -> dict[str, Path]:
+    data = base / "input" / "data"
+    names = set(_read_json(config / "inputdataconfig.json"))
+    if data.is_dir():
+        names.update(entry.name for entry in data.iterdir() if entry.is_dir())
+    channels = {name: data / name for name in names}
+    prefix = "SM_CHANNEL_"
+    channels.update({key[len(prefix):].lower(): Path(value) for key, value in env.items() if key.startswith(prefix)})
+    return channels
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        content = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise JobError(f"{path} is not valid JSON ({error})") from None
+    if not isinstance(content, dict):
+        raise JobError(f"{path} must hold a JSON object")
+    return content
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise JobError(f"environment variable {name} must be a whole number, got '{text}'") from None
+    if value < 0:
+        raise JobError(f"environment variable {name} must not be negative, got {value}")
+    return value
+
+
+def _visible_gpus() -> int:
+    import torch
+
+    return torch.cuda.device_count()

@@ -1,0 +1,101 @@
+"""The program a training job starts: `python -m training.entrypoint [train] [--name value ...]`.
+
+It reads the contract, runs train or tune, and turns a failure into what SageMaker expects:
+one sentence on stderr and in /opt/ml/output/failure, no model left behind, a non-zero exit.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from training.contract import DEFAULT_BASE_DIR, read_environment
+from training.errors import JobError
+from training.hyperparameters import Hyperparameters
+from training.outputs import discard_model
+
+EXIT_BAD_INPUT = 1
+EXIT_INTERNAL = 2
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run the job; return the process exit status (0 means Completed)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "--help" in args or "-h" in args:
+        print(usage())
+        return 0
+    env = None
+    try:
+        env = read_environment(args, environ)
+        env.failure_file.unlink(missing_ok=True)
+        print(f"running {env.hyperparameters.program} on {env.current_host} of {list(env.hosts)}", flush=True)
+        path = _program(env.hyperparameters.program)(env)
+        print(f"model written to {path}", flush=True)
+        return 0
+    except Exception as error:  # noqa: BLE001 - every failure must reach the failure file
+        cause = _job_error(error)
+        message = str(cause) if cause else f"internal error: {type(error).__name__}: {error}"
+        if cause is None:
+            traceback.print_exc()
+        _fail(env, message, environ)
+        return EXIT_BAD_INPUT if cause else EXIT_INTERNAL
+
+
+def _program(name: str):
+    """The run(env) function of train or tune, imported only when chosen (tune pulls in pandas)."""
+    if name == "tune":
+        from training.tune import run
+    else:
+        from training.train import run
+    return run
+
+
+def _job_error(error: BaseException) -> JobError | None:
+    """The JobError behind an exception, also when Ray wrapped it on its way from a worker."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, JobError):
+            return JobError(str(current).splitlines()[0]) if "\n" in str(current) else current
+        pending += [current.__cause__, current.__context__, getattr(current, "cause", None)]
+        pending += list(getattr(current, "worker_failures", {}).values())
+    return None
+
+
+def _fail(env, message: str, environ: Mapping[str, str] | None) -> None:
+    """Tell the user and SageMaker why, and make sure no model pretends the run succeeded."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    base = env.base_dir if env else Path((environ or _os_environ()).get("SM_BASE_DIR", DEFAULT_BASE_DIR))
+    failure = base / "output" / "failure"
+    try:
+        failure.parent.mkdir(parents=True, exist_ok=True)
+        failure.write_text(message[:1024] + "\n")
+    except OSError as error:
+        print(f"error: could not write {failure}: {error}", file=sys.stderr)
+    if env:
+        discard_model(env.model_dir)
+
+
+def _os_environ() -> Mapping[str, str]:
+    import os
+
+    return os.environ
+
+
+def usage() -> str:
+    """The hyperparameters, their defaults and meaning, for --help."""
+    lines = ["usage: python -m training.entrypoint [train] [--name value ...]", "", "hyperparameters:"]
+    for field in dataclasses.fields(Hyperparameters):
+        default = Hyperparameters().as_strings()[field.name]
+        lines.append(f"  --{field.name.replace('_', '-'):<18} {field.metadata['help']} (default {default})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Data-parallel training with Ray Train's TorchTrainer (DDP: gloo on CPU, NCCL on GPU).
+
+Run through the entry point (`python -m training.entrypoint`, hyperparameter program=train).
+Checkpoints go under the SageMaker checkpoint folder with a fixed run name, so running the
+job again with the same folder (a restarted spot job, a second local run) resumes there.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import ray
+import ray.train
+import ray.train.torch
+from ray.train.torch import TorchConfig, TorchTrainer
+
+from training.cluster import ray_cluster
+from training.contract import JobEnvironment
+from training.data import load_datasets
+from training.loop import Session, run_loop
+from training.outputs import save_model
+from training.sizing import plan_workers
+
+RUN_NAME = "train"
+
+
+def train_worker(config: dict[str, Any]) -> dict[str, float]:
+    """Ray Train's train_loop_per_worker: the shared loop with Ray Train's session."""
+    train, test = ray.get(config["data"])
+    context = ray.train.get_context()
+    session = Session(
+        rank=context.get_world_rank(),
+        world_size=context.get_world_size(),
+        device=ray.train.torch.get_device(),
+        prepare_model=ray.train.torch.prepare_model,
+        prepare_loader=lambda loader: ray.train.torch.prepare_data_loader(loader, add_dist_sampler=False),
+        get_checkpoint=ray.train.get_checkpoint,
+        report=_report,
+    )
+    return run_loop(config["hyperparameters"], train, test, session, config["threads"])
+
+
+def _report(metrics: dict[str, float], folder: Path | None) -> None:
+    checkpoint = ray.train.Checkpoint.from_directory(folder) if folder else None
+    ray.train.report(metrics, checkpoint=checkpoint)
+
+
+def run(env: JobEnvironment) -> Path:
+    """Train with every CPU (or GPU) of the job and write model.pth; return its path."""
+    hp = env.hyperparameters
+    train, test = load_datasets(env)
+    plan = plan_workers(env)
+    print(
+        f"training on {len(train)} images ({len(test)} for testing) with {plan.num_workers} worker(s) "
+        f"x {plan.cpus_per_worker} CPU(s){' + 1 GPU' if plan.use_gpu else ''}, backend {plan.backend}",
+        flush=True,
+    )
+    with ray_cluster(env):
+        trainer = TorchTrainer(
+            train_worker,
+            train_loop_config={"hyperparameters": hp, "data": ray.put((train, test)), "threads": plan.cpus_per_worker},
+            torch_config=TorchConfig(backend=plan.backend),
+            scaling_config=ray.train.ScalingConfig(
+                num_workers=plan.num_workers, use_gpu=plan.use_gpu, resources_per_worker=plan.resources_per_worker
+            ),
+            run_config=ray.train.RunConfig(
+                name=RUN_NAME,
+                storage_path=str(env.checkpoint_dir.resolve()),
+                failure_config=ray.train.FailureConfig(max_failures=hp.max_failures),
+                checkpoint_config=ray.train.CheckpointConfig(num_to_keep=2),
+                logging_config=ray.train.LoggingConfig(log_level="WARNING"),
+            ),
+        )
+        result = trainer.fit()
+    summary = {
+        "program": "train",
+        "metrics": result.return_value,
+        "hyperparameters": hp.as_strings(),
+        "workers": dataclasses.asdict(plan),
+    }
+    return save_model(result.checkpoint, env.model_dir, summary)

@@ -1,0 +1,112 @@
+"""Hyperparameter search with Ray Tune: a grid over Adam's beta_1 x beta_2, one trial per CPU.
+
+Each trial runs the same loop as train.py on one process. The data set is put in Ray's
+object store once (tune.with_parameters) and read from shared memory by every trial on a
+node, so 16 trials do not hold 16 copies. The tuner's state lives under the checkpoint
+folder: running the job again resumes unfinished trials instead of starting over.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import torch
+from ray import tune
+from ray.tune.schedulers import ASHAScheduler
+
+from training.cluster import ray_cluster
+from training.contract import JobEnvironment
+from training.data import load_datasets
+from training.errors import JobError
+from training.hyperparameters import Hyperparameters
+from training.loop import Session, run_loop
+from training.mnist import Digits
+from training.outputs import save_model
+from training.results import write_results
+from training.sizing import plan_trials
+
+RUN_NAME = "tune"
+METRIC, MODE = "test_loss", "min"
+SEARCHED = ("beta_1", "beta_2")
+
+
+def tune_trial(config: dict[str, Any], data: tuple[Digits, Digits], base: Hyperparameters, threads: int) -> None:
+    """One trial: the shared loop with the trial's betas and Ray Tune's session."""
+    hp = dataclasses.replace(base, **{name: config[name] for name in SEARCHED})
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    session = Session(
+        rank=0,
+        world_size=1,
+        device=device,
+        prepare_model=lambda model: model.to(device),
+        prepare_loader=lambda loader: loader,
+        get_checkpoint=tune.get_checkpoint,
+        report=_report,
+        log_steps=False,
+    )
+    run_loop(hp, *data, session, threads)
+
+
+def _report(metrics: dict[str, float], folder: Path | None) -> None:
+    tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(folder) if folder else None)
+
+
+def run(env: JobEnvironment) -> Path:
+    """Run the grid, write results.csv and the heatmap, and the best trial's model; return its path."""
+    hp = env.hyperparameters
+    data = load_datasets(env)
+    plan = plan_trials(env)
+    trials = len(hp.beta_1_grid) * len(hp.beta_2_grid)
+    print(
+        f"tuning {trials} trials (beta_1 {list(hp.beta_1_grid)} x beta_2 {list(hp.beta_2_grid)}), "
+        f"{plan.concurrent_trials} at a time with {plan.cpus_per_trial} CPU(s) each",
+        flush=True,
+    )
+    with ray_cluster(env):
+        trainable = tune.with_resources(
+            tune.with_parameters(tune_trial, data=data, base=hp, threads=plan.cpus_per_trial), plan.resources
+        )
+        grid = _tuner(env, trainable, plan.concurrent_trials).fit()
+    best = _best(grid)
+    table, heatmap = write_results(grid, SEARCHED, env.output_data_dir)
+    print(f"results: {table}\nheatmap: {heatmap}", flush=True)
+    best_config = {name: best.config[name] for name in SEARCHED}
+    summary = {
+        "program": "tune",
+        "metrics": best.metrics_dataframe.iloc[-1][["epoch", "train_loss", METRIC, "test_accuracy"]].to_dict(),
+        "best_config": best_config,
+        "hyperparameters": dataclasses.replace(hp, **best_config).as_strings(),
+    }
+    print(f"best trial: {best_config} {METRIC}={best.metrics[METRIC]:.4f}", flush=True)
+    return save_model(best.checkpoint, env.model_dir, summary)
+
+
+def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
+    """A new Tuner, or the one saved under the checkpoint folder when a previous run was cut short."""
+    hp = env.hyperparameters
+    path = env.checkpoint_dir.resolve() / RUN_NAME
+    if tune.Tuner.can_restore(path):
+        print(f"resuming the search saved in {path}", flush=True)
+        return tune.Tuner.restore(str(path), trainable, resume_errored=True)
+    scheduler = ASHAScheduler(max_t=hp.epochs, grace_period=1) if hp.asha else None
+    return tune.Tuner(
+        trainable,
+        param_space={"beta_1": tune.grid_search(list(hp.beta_1_grid)), "beta_2": tune.grid_search(list(hp.beta_2_grid))},
+        tune_config=tune.TuneConfig(metric=METRIC, mode=MODE, scheduler=scheduler, max_concurrent_trials=concurrent),
+        run_config=tune.RunConfig(
+            name=RUN_NAME,
+            storage_path=str(path.parent),
+            failure_config=tune.FailureConfig(max_failures=hp.max_failures),
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            verbose=1,
+        ),
+    )
+
+
+def _best(grid: tune.ResultGrid) -> tune.Result:
+    """The trial with the lowest final test loss; an error when every trial failed."""
+    if grid.num_errors == len(grid):
+        first = next(result.error for result in grid if result.error)
+        raise JobError(f"all {len(grid)} trials failed; the first error was: {str(first).splitlines()[-1]}")
+    return grid.get_best_result(metric=METRIC, mode=MODE, scope="last", filter_nan_and_inf=True)

@@ -1,0 +1,1 @@
+"""CDK app that provisions the notebook, roles, buckets, key and image repository (knows no training code)."""

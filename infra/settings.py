@@ -1,0 +1,135 @@
+"""Typed, validated infrastructure settings read from CDK context.
+
+Every knob a user may turn lives here, with a default that deploys a working stack. Values come
+from `cdk.json` or `cdk ... -c key=value` (then they are strings), so each one is parsed and checked
+once, and a bad value stops synthesis with one sentence that names the setting.
+"""
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+NETWORK_MODES = ("private", "direct")
+REMOVAL_POLICIES = ("retain", "destroy")
+
+
+class SettingsError(ValueError):
+    """A setting from CDK context has a value the stack cannot use."""
+
+
+@dataclass(frozen=True)
+class InfraSettings:
+    """Everything the stack needs to know about the user's choices; context keys are the field names in camelCase."""
+
+    instance_type: str = "ml.m5.4xlarge"
+    volume_size_gb: int = 50
+    platform: str = "notebook-al2023-v1"
+    network_mode: str = "private"
+    idle_stop_minutes: int = 60
+    removal_policy: str = "retain"
+    name_prefix: str = "ray-on-sagemaker"
+    root_access: bool = False
+    keep_images: int = 20
+    checkpoint_days: int = 30
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any]) -> "InfraSettings":
+        """Build settings from a context lookup (e.g. `app.node.try_get_context`), keeping defaults for unset keys."""
+        values = {}
+        for field in fields(cls):
+            raw = get(context_key(field.name))
+            if raw is not None:
+                values[field.name] = PARSERS[field.name](context_key(field.name), raw)
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        for name, check in CHECKS.items():
+            check(context_key(name), getattr(self, name))
+
+    @property
+    def job_name_prefix(self) -> str:
+        """Training jobs started by the launcher are named `<prefix>-...`; IAM scopes job actions to that prefix."""
+        return f"{self.name_prefix}-"
+
+
+def context_key(field_name: str) -> str:
+    """Map a field name (volume_size_gb) to its context key (volumeSizeGb)."""
+    head, *rest = field_name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _parse_int(key: str, raw: Any) -> int:
+    if isinstance(raw, bool) or not re.fullmatch(r"-?\d+", str(raw).strip()):
+        raise SettingsError(f"Setting {key} must be a whole number, got {raw!r}.")
+    return int(str(raw).strip())
+
+
+def _parse_bool(key: str, raw: Any) -> bool:
+    text = str(raw).strip().lower()
+    if text not in ("true", "false"):
+        raise SettingsError(f"Setting {key} must be true or false, got {raw!r}.")
+    return text == "true"
+
+
+def _parse_str(key: str, raw: Any) -> str:
+    return str(raw).strip()
+
+
+def _pattern(pattern: str, meaning: str) -> Callable[[str, str], None]:
+    def check(key: str, value: str) -> None:
+        if not re.fullmatch(pattern, value):
+            raise SettingsError(f"Setting {key} must be {meaning}, got {value!r}.")
+
+    return check
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str, str], None]:
+    def check(key: str, value: str) -> None:
+        if value not in choices:
+            raise SettingsError(f"Setting {key} must be one of {', '.join(choices)}, got {value!r}.")
+
+    return check
+
+
+def _between(low: int, high: int) -> Callable[[str, int], None]:
+    def check(key: str, value: int) -> None:
+        if not low <= value <= high:
+            raise SettingsError(f"Setting {key} must be between {low} and {high}, got {value}.")
+
+    return check
+
+
+def _is_bool(key: str, value: bool) -> None:
+    if not isinstance(value, bool):
+        raise SettingsError(f"Setting {key} must be true or false, got {value!r}.")
+
+
+PARSERS: Mapping[str, Callable[[str, Any], Any]] = {
+    "instance_type": _parse_str,
+    "volume_size_gb": _parse_int,
+    "platform": _parse_str,
+    "network_mode": _parse_str,
+    "idle_stop_minutes": _parse_int,
+    "removal_policy": _parse_str,
+    "name_prefix": _parse_str,
+    "root_access": _parse_bool,
+    "keep_images": _parse_int,
+    "checkpoint_days": _parse_int,
+}
+
+CHECKS: Mapping[str, Callable[[str, Any], None]] = {
+    "instance_type": _pattern(r"ml\.[a-z0-9]+\.[a-z0-9]+", "a SageMaker instance type such as ml.m5.4xlarge"),
+    "volume_size_gb": _between(5, 16384),
+    "platform": _pattern(r"notebook-al2023-v\d+", "an Amazon Linux 2023 notebook platform such as notebook-al2023-v1"),
+    "network_mode": _one_of(NETWORK_MODES),
+    "idle_stop_minutes": _between(0, 10080),
+    "removal_policy": _one_of(REMOVAL_POLICIES),
+    "name_prefix": _pattern(
+        r"[a-z][a-z0-9-]{1,30}[a-z0-9]", "3 to 32 lowercase letters, digits or hyphens starting with a letter"
+    ),
+    "root_access": _is_bool,
+    "keep_images": _between(1, 1000),
+    "checkpoint_days": _between(1, 3650),
+}

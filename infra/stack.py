@@ -1,0 +1,80 @@
+"""The one stack users deploy, and the outputs the Makefile and launcher read.
+
+One stack rather than a stateful and a stateless pair: the stateless part (roles, notebook, VPC)
+references every stateful resource, and cross-stack exports would pin those references and block
+replacements; the removal policy setting (default `retain`) already keeps buckets, key and
+repository when the stack is deleted, and one stack gives one outputs section to read.
+"""
+from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
+from constructs import Construct
+
+from infra.encryption import Encryption
+from infra.network import Network
+from infra.notebook import Notebook, notebook_name
+from infra.registry import Registry
+from infra.roles import RoleTargets, Roles
+from infra.settings import InfraSettings
+from infra.storage import Storage
+
+REMOVAL = {"retain": RemovalPolicy.RETAIN, "destroy": RemovalPolicy.DESTROY}
+
+
+class RayOnSageMakerStack(Stack):
+    """Composes storage, encryption, registry, network, roles and notebook, and exports their names."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: InfraSettings) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="Ray on SageMaker: notebook, training role, buckets, KMS key and ECR repository",
+        )
+        removal = REMOVAL[settings.removal_policy]
+        key = Encryption(self, "Encryption", name_prefix=settings.name_prefix, removal_policy=removal).key
+        storage = Storage(self, "Storage", key=key, removal_policy=removal, checkpoint_days=settings.checkpoint_days)
+        repository = Registry(
+            self,
+            "Registry",
+            repository_name=f"{settings.name_prefix}-training",
+            key=key,
+            keep_images=settings.keep_images,
+            removal_policy=removal,
+        ).repository
+        network = Network(self, "Network", network_mode=settings.network_mode, log_bucket=storage.log_bucket)
+        targets = RoleTargets(
+            data_bucket=storage.data_bucket,
+            artifacts_bucket=storage.artifacts_bucket,
+            key=key,
+            repository=repository,
+            notebook_name=notebook_name(settings),
+            job_name_prefix=settings.job_name_prefix,
+        )
+        roles = Roles(self, "Roles", targets=targets)
+        notebook = Notebook(
+            self,
+            "Notebook",
+            settings=settings,
+            role=roles.notebook_role,
+            key=key,
+            subnet=network.notebook_subnet,
+            security_group=network.security_group,
+        )
+        notebook.node.add_dependency(roles)  # the notebook starts with its role's policy already in place
+
+        name = notebook.instance.attr_notebook_instance_name
+        outputs = {
+            "DataBucketName": (storage.data_bucket.bucket_name, "S3 bucket for training data"),
+            "ArtifactsBucketName": (storage.artifacts_bucket.bucket_name, "S3 bucket for models and checkpoints"),
+            "TrainingRoleArn": (roles.training_role.role_arn, "Execution role to pass to SageMaker training jobs"),
+            "RepositoryUri": (repository.repository_uri, "ECR repository for the training image"),
+            "NotebookName": (name, "SageMaker notebook instance name"),
+            "NotebookUrl": (
+                f"https://{Aws.REGION}.console.aws.amazon.com/sagemaker/home?region={Aws.REGION}"
+                f"#/notebook-instances/openNotebook/{name}?view=lab",
+                "Opens the notebook's JupyterLab through the AWS console",
+            ),
+            "KmsKeyArn": (key.key_arn, "KMS key that encrypts buckets, images and the notebook volume"),
+            "Region": (Aws.REGION, "Region the stack is deployed in"),
+            "JobNamePrefix": (settings.job_name_prefix, "Training job names must start with this prefix"),
+        }
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)

@@ -1,0 +1,49 @@
+# Infrastructure verbs: the pinned CDK CLI from node_modules runs infra/app.py with .venv (see cdk.json).
+# Pass extra CDK options through CDK_ARGS, e.g. make deploy CDK_ARGS="-c instanceType=ml.g5.xlarge".
+
+CDK := node_modules/.bin/cdk
+CDK_CLI := node_modules/.package-lock.json
+CHECKOV := .venv-checkov/bin/checkov
+CHECKOV_INSTALLED := .venv-checkov/.installed
+CDK_OUT := cdk.out
+CDK_OUTPUTS := cdk-outputs.json
+CDK_ARGS ?=
+# No version check, telemetry or notices: the CLI then talks to nothing but the AWS endpoints it deploys to.
+CDK_RUN := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
+	$(CDK) --no-notices --output $(CDK_OUT)
+# checkov asks a web service for guideline links unless told not to; BC_SKIP_MAPPING keeps it offline.
+CHECKOV_RUN := BC_SKIP_MAPPING=TRUE $(CHECKOV) --framework cloudformation --skip-download --quiet --compact
+
+TEST_PREREQS += $(CDK_CLI) $(CHECKOV_INSTALLED)
+
+.PHONY: synth diff deploy destroy bootstrap lint-infra
+
+$(CDK_CLI): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(CHECKOV_INSTALLED): pyproject.toml
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet pip==$(PIP_VERSION)
+	.venv-checkov/bin/pip install --group checkov
+	touch $@
+
+synth: $(INSTALLED) $(CDK_CLI) ## synthesize the CloudFormation template into cdk.out/ (cdk-nag checks run here)
+	$(CDK_RUN) synth --quiet $(CDK_ARGS)
+
+diff: $(INSTALLED) $(CDK_CLI) ## show what a deploy would change in the current AWS account
+	$(CDK_RUN) diff $(CDK_ARGS)
+
+bootstrap: $(INSTALLED) $(CDK_CLI) ## prepare the current AWS account and region for CDK deploys (once per account/region)
+	$(CDK_RUN) bootstrap $(CDK_ARGS)
+
+deploy: $(INSTALLED) $(CDK_CLI) ## deploy the stack and write its outputs to cdk-outputs.json
+	$(CDK_RUN) deploy --method=direct --require-approval never --outputs-file $(CDK_OUTPUTS) $(CDK_ARGS)
+
+destroy: $(INSTALLED) $(CDK_CLI) ## delete the stack (buckets, key and repository are kept unless removalPolicy=destroy)
+	$(CDK_RUN) destroy --force $(CDK_ARGS)
+	rm -f $(CDK_OUTPUTS)
+
+lint-infra: synth $(CHECKOV_INSTALLED) ## check the template: cdk-nag (in synth), checkov and cfn-lint
+	$(CHECKOV_RUN) --directory $(CDK_OUT)
+	$(VENV)/bin/cfn-lint $(CDK_OUT)/*.template.json

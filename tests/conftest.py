@@ -1,9 +1,12 @@
 """Fixtures every test folder may use."""
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 
 import pytest
+
+_SCRATCH = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +27,26 @@ def require_tool() -> Callable[[str], str]:
         pytest.skip(message)
 
     return check
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep every test's Ray and tool state out of the real home and the shared /tmp/ray.
+
+    Ray writes an auth token under ~/.ray and joins any cluster recorded in /tmp/ray; a
+    private HOME and RAY_TMPDIR (short, for Ray's socket paths) make each run self-contained.
+    """
+    scratch = tempfile.mkdtemp(prefix="rt")
+    config.stash[_SCRATCH] = scratch
+    os.environ.update(
+        {
+            "HOME": os.path.join(scratch, "home"),
+            "RAY_TMPDIR": os.path.join(scratch, "ray"),
+            "RAY_USAGE_STATS_ENABLED": "0",
+        }
+    )
+    for folder in ("home", "ray"):
+        os.makedirs(os.path.join(scratch, folder))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.stash.get(_SCRATCH, ""), ignore_errors=True)

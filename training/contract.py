@@ -33,17 +33,10 @@ DEFAULT_BASE_DIR = "/opt/ml"
 
 
 @dataclasses.dataclass(frozen=True)
-class JobEnvironment:
-    """One object that knows every path, host, channel and hyperparameter of the job."""
+class JobPaths:
+    """Where the job's outputs go; known even when the rest of the contract is bad."""
 
     base_dir: Path
-    hyperparameters: Hyperparameters
-    channels: Mapping[str, Path]
-    hosts: tuple[str, ...]
-    current_host: str
-    network_interface: str
-    num_cpus: int
-    num_gpus: int
     model_dir: Path
     output_data_dir: Path
 
@@ -56,6 +49,20 @@ class JobEnvironment:
     def failure_file(self) -> Path:
         """Its first 1024 characters become the job's FailureReason."""
         return self.base_dir / "output" / "failure"
+
+
+@dataclasses.dataclass(frozen=True)
+class JobEnvironment:
+    """One object that knows every path, host, channel and hyperparameter of the job."""
+
+    paths: JobPaths
+    hyperparameters: Hyperparameters
+    channels: Mapping[str, Path]
+    hosts: tuple[str, ...]
+    current_host: str
+    network_interface: str
+    num_cpus: int
+    num_gpus: int
 
     @property
     def is_leader(self) -> bool:
@@ -71,10 +78,22 @@ class JobEnvironment:
         return path
 
 
+def read_paths(environ: Mapping[str, str] | None = None) -> JobPaths:
+    """The output folders, from SM_BASE_DIR and the toolkit's overrides; this cannot fail."""
+    env = os.environ if environ is None else environ
+    base = Path(env.get("SM_BASE_DIR", DEFAULT_BASE_DIR))
+    return JobPaths(
+        base_dir=base,
+        model_dir=Path(env.get("SM_MODEL_DIR", base / "model")),
+        output_data_dir=Path(env.get("SM_OUTPUT_DATA_DIR", base / "output" / "data")),
+    )
+
+
 def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> JobEnvironment:
     """Build the job's environment from the files, the SM_* variables and the command line."""
     env = os.environ if environ is None else environ
-    base = Path(env.get("SM_BASE_DIR", DEFAULT_BASE_DIR))
+    paths = read_paths(env)
+    base = paths.base_dir
     config = base / "input" / "config"
     resources = _read_json(config / "resourceconfig.json")
     hosts = tuple(resources.get("hosts") or json.loads(env.get("SM_HOSTS", '["algo-1"]')))
@@ -82,7 +101,7 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
     if current not in hosts:
         raise JobError(f"current host '{current}' is not among the job's hosts {list(hosts)}")
     return JobEnvironment(
-        base_dir=base,
+        paths=paths,
         hyperparameters=Hyperparameters.from_strings(_hyperparameters(config, argv, env)),
         channels=_channels(base, config, env),
         hosts=tuple(sorted(hosts)),
@@ -90,8 +109,6 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
         network_interface=resources.get("network_interface_name") or env.get("SM_NETWORK_INTERFACE_NAME", "eth0"),
         num_cpus=_count(env, "SM_NUM_CPUS", len(os.sched_getaffinity(0))),
         num_gpus=_count(env, "SM_NUM_GPUS", _visible_gpus()),
-        model_dir=Path(env.get("SM_MODEL_DIR", base / "model")),
-        output_data_dir=Path(env.get("SM_OUTPUT_DATA_DIR", base / "output" / "data")),
     )
 
 

@@ -9,9 +9,7 @@ import dataclasses
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-
-from training.contract import DEFAULT_BASE_DIR, read_environment
+from training.contract import JobPaths, read_environment, read_paths
 from training.errors import JobError
 from training.hyperparameters import Hyperparameters
 from training.outputs import discard_model
@@ -26,10 +24,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if "--help" in args or "-h" in args:
         print(usage())
         return 0
-    env = None
+    paths = read_paths(environ)
     try:
+        paths.failure_file.unlink(missing_ok=True)
         env = read_environment(args, environ)
-        env.failure_file.unlink(missing_ok=True)
         print(f"running {env.hyperparameters.program} on {env.current_host} of {list(env.hosts)}", flush=True)
         path = _program(env.hyperparameters.program)(env)
         print(f"model written to {path}", flush=True)
@@ -39,7 +37,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         message = str(cause) if cause else f"internal error: {type(error).__name__}: {error}"
         if cause is None:
             traceback.print_exc()
-        _fail(env, message, environ)
+        _fail(paths, message)
         return EXIT_BAD_INPUT if cause else EXIT_INTERNAL
 
 
@@ -68,24 +66,15 @@ def _job_error(error: BaseException) -> JobError | None:
     return None
 
 
-def _fail(env, message: str, environ: Mapping[str, str] | None) -> None:
+def _fail(paths: JobPaths, message: str) -> None:
     """Tell the user and SageMaker why, and make sure no model pretends the run succeeded."""
     print(f"error: {message}", file=sys.stderr, flush=True)
-    base = env.base_dir if env else Path((environ or _os_environ()).get("SM_BASE_DIR", DEFAULT_BASE_DIR))
-    failure = base / "output" / "failure"
     try:
-        failure.parent.mkdir(parents=True, exist_ok=True)
-        failure.write_text(message[:1024] + "\n")
+        paths.failure_file.parent.mkdir(parents=True, exist_ok=True)
+        paths.failure_file.write_text(message[:1024] + "\n")
     except OSError as error:
-        print(f"error: could not write {failure}: {error}", file=sys.stderr)
-    if env:
-        discard_model(env.model_dir)
-
-
-def _os_environ() -> Mapping[str, str]:
-    import os
-
-    return os.environ
+        print(f"error: could not write {paths.failure_file}: {error}", file=sys.stderr)
+    discard_model(paths.model_dir)
 
 
 def usage() -> str:

@@ -66,7 +66,7 @@ def run(env: JobEnvironment) -> Path:
             ),
             run_config=ray.train.RunConfig(
                 name=RUN_NAME,
-                storage_path=str(env.checkpoint_dir.resolve()),
+                storage_path=str(env.paths.checkpoint_dir.resolve()),
                 failure_config=ray.train.FailureConfig(max_failures=hp.max_failures),
                 checkpoint_config=ray.train.CheckpointConfig(num_to_keep=2),
                 logging_config=ray.train.LoggingConfig(log_level="WARNING"),
@@ -79,4 +79,4 @@ def run(env: JobEnvironment) -> Path:
         "hyperparameters": hp.as_strings(),
         "workers": dataclasses.asdict(plan),
     }
-    return save_model(result.checkpoint, env.model_dir, summary)
+    return save_model(result.checkpoint, env.paths.model_dir, summary)

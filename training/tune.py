@@ -69,7 +69,7 @@ def run(env: JobEnvironment) -> Path:
         )
         grid = _tuner(env, trainable, plan.concurrent_trials).fit()
     best = _best(grid)
-    table, heatmap = write_results(grid, SEARCHED, env.output_data_dir)
+    table, heatmap = write_results(grid, SEARCHED, env.paths.output_data_dir)
     print(f"results: {table}\nheatmap: {heatmap}", flush=True)
     best_config = {name: best.config[name] for name in SEARCHED}
     summary = {
@@ -79,13 +79,13 @@ def run(env: JobEnvironment) -> Path:
         "hyperparameters": dataclasses.replace(hp, **best_config).as_strings(),
     }
     print(f"best trial: {best_config} {METRIC}={best.metrics[METRIC]:.4f}", flush=True)
-    return save_model(best.checkpoint, env.model_dir, summary)
+    return save_model(best.checkpoint, env.paths.model_dir, summary)
 
 
 def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
     """A new Tuner, or the one saved under the checkpoint folder when a previous run was cut short."""
     hp = env.hyperparameters
-    path = env.checkpoint_dir.resolve() / RUN_NAME
+    path = env.paths.checkpoint_dir.resolve() / RUN_NAME
     if tune.Tuner.can_restore(path):
         print(f"resuming the search saved in {path}", flush=True)
         return tune.Tuner.restore(str(path), trainable, resume_errored=True)

@@ -1,0 +1,92 @@
+"""Reading the SageMaker contract: files, SM_* variables, the command line, and their precedence."""
+import json
+
+import pytest
+
+from training.contract import parse_command_line, read_environment
+from training.errors import JobError
+
+
+def _write(root, name, content):
+    path = root / "input" / "config" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content))
+
+
+def test_files_give_hosts_channels_and_string_hyperparameters(tmp_path):
+    _write(tmp_path, "hyperparameters.json", {"epochs": "3", "beta_1": "0.8"})
+    _write(tmp_path, "resourceconfig.json", {"current_host": "algo-2", "hosts": ["algo-2", "algo-1"], "network_interface_name": "eth1"})
+    _write(tmp_path, "inputdataconfig.json", {"training": {}, "testing": {}})
+    env = read_environment([], {"SM_BASE_DIR": str(tmp_path), "SM_NUM_CPUS": "16", "SM_NUM_GPUS": "1"})
+    assert env.hyperparameters.epochs == 3 and env.hyperparameters.beta_1 == 0.8
+    assert env.hosts == ("algo-1", "algo-2") and env.current_host == "algo-2" and not env.is_leader
+    assert env.network_interface == "eth1"
+    assert (env.num_cpus, env.num_gpus) == (16, 1)
+    assert env.channels["training"] == tmp_path / "input" / "data" / "training"
+    assert env.paths.model_dir == tmp_path / "model" and env.paths.output_data_dir == tmp_path / "output" / "data"
+    assert env.paths.checkpoint_dir == tmp_path / "checkpoints" and env.paths.failure_file == tmp_path / "output" / "failure"
+
+
+def test_precedence_environment_then_file_then_command_line(tmp_path):
+    _write(tmp_path, "hyperparameters.json", {"epochs": "3", "seed": "7"})
+    environ = {
+        "SM_BASE_DIR": str(tmp_path),
+        "RAY_SM_PROGRAM": "tune",
+        "SM_HPS": json.dumps({"epochs": "2", "seed": "5", "batch-size": "16", "program": "train"}),
+    }
+    env = read_environment(["train", "--seed", "9", "--log-interval=4"], environ)
+    hp = env.hyperparameters
+    assert (hp.batch_size, hp.epochs, hp.seed, hp.log_interval, hp.program) == (16, 3, 9, 4, "train")
+    assert read_environment([], {"SM_BASE_DIR": str(tmp_path), "RAY_SM_PROGRAM": "tune"}).hyperparameters.program == "tune"
+
+
+def test_without_files_the_toolkit_variables_stand_in(tmp_path):
+    channel = tmp_path / "elsewhere"
+    channel.mkdir()
+    environ = {
+        "SM_BASE_DIR": str(tmp_path),
+        "SM_HOSTS": '["algo-1", "algo-2"]',
+        "SM_CURRENT_HOST": "algo-1",
+        "SM_CHANNEL_TRAINING": str(channel),
+        "SM_MODEL_DIR": str(tmp_path / "m"),
+    }
+    env = read_environment([], environ)
+    assert env.hosts == ("algo-1", "algo-2") and env.is_leader
+    assert env.channel("training") == channel and env.paths.model_dir == tmp_path / "m"
+
+
+def test_a_plain_run_is_one_host_with_this_machines_cpus(tmp_path):
+    env = read_environment([], {"SM_BASE_DIR": str(tmp_path)})
+    assert env.hosts == ("algo-1",) and env.num_cpus >= 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--epochs"], "command-line hyperparameter '--epochs' has no value"),
+        (["epochs", "3"], "unexpected command-line argument 'epochs'"),
+    ],
+)
+def test_bad_command_lines(argv, message):
+    with pytest.raises(JobError, match=message):
+        parse_command_line(argv)
+
+
+def test_bad_files_and_variables_are_one_sentence(tmp_path):
+    config = tmp_path / "input" / "config"
+    config.mkdir(parents=True)
+    (config / "hyperparameters.json").write_text("{not json")
+    with pytest.raises(JobError, match="hyperparameters.json is not valid JSON"):
+        read_environment([], {"SM_BASE_DIR": str(tmp_path)})
+    (config / "hyperparameters.json").write_text("{}")
+    with pytest.raises(JobError, match="SM_NUM_CPUS must be a whole number, got 'many'"):
+        read_environment([], {"SM_BASE_DIR": str(tmp_path), "SM_NUM_CPUS": "many"})
+    _write(tmp_path, "resourceconfig.json", {"current_host": "algo-9", "hosts": ["algo-1"]})
+    with pytest.raises(JobError, match="current host 'algo-9' is not among"):
+        read_environment([], {"SM_BASE_DIR": str(tmp_path)})
+
+
+def test_a_missing_channel_names_it(tmp_path):
+    env = read_environment([], {"SM_BASE_DIR": str(tmp_path)})
+    with pytest.raises(JobError, match="the 'testing' data channel is missing"):
+        env.channel("testing")

@@ -1,0 +1,50 @@
+"""Train and tune end to end on a real two-node Ray cluster, with the real digits."""
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+from training.mnist import load_channel
+from training.model import Net
+from training.loop import evaluate, to_input
+
+pytestmark = pytest.mark.usefixtures("ray_two_nodes")
+
+
+def _accuracy(model_file, digits):
+    model = Net()
+    model.load_state_dict(torch.load(model_file, weights_only=True))
+    test = load_channel(digits["testing"], "testing")
+    batch = [(torch.from_numpy(test.images.copy()), torch.from_numpy(test.labels.copy()).long())]
+    return evaluate(model, batch)[1]
+
+
+def test_train_with_two_workers_reaches_90_percent(make_job, digits, capsys, quick, run_job):
+    root = make_job({**quick, "epochs": "4", "num-workers": "2", "cpus-per-worker": "1"})
+
+    assert run_job(root) == 0
+
+    summary = json.loads((root / "model" / "metrics.json").read_text())
+    assert summary["workers"]["num_workers"] == 2 and summary["metrics"]["epoch"] == 4
+    assert summary["hyperparameters"]["learning_rate"] == "0.01"
+    assert _accuracy(root / "model" / "model.pth", digits) >= 0.90
+    assert summary["metrics"]["test_accuracy"] >= 0.90
+    assert not (root / "output" / "failure").exists()
+
+
+def test_tune_two_by_two_grid_writes_table_heatmap_and_best_model(make_job, digits, quick, run_job):
+    root = make_job({**quick, "program": "tune", "epochs": "2", "beta-1-grid": "0.8,0.9", "beta-2-grid": "0.99,0.98"})
+
+    assert run_job(root) == 0
+
+    table = pd.read_csv(root / "output" / "data" / "results.csv")
+    assert len(table) == 4 and set(table["status"]) == {"ok"}
+    assert set(zip(table["beta_1"], table["beta_2"])) == {(0.8, 0.99), (0.8, 0.98), (0.9, 0.99), (0.9, 0.98)}
+    assert (table["epoch"] == 2).all()
+    assert (root / "output" / "data" / "heatmap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    best = table.loc[table["test_loss"].idxmin()]
+    summary = json.loads((root / "model" / "metrics.json").read_text())
+    assert summary["best_config"] == {"beta_1": best["beta_1"], "beta_2": best["beta_2"]}
+    assert summary["hyperparameters"]["beta_1"] == str(best["beta_1"])
+    assert _accuracy(root / "model" / "model.pth", digits) == pytest.approx(best["test_accuracy"], abs=1e-6)

@@ -42,11 +42,17 @@ def layout(root: Path, hyperparameters: Mapping[str, str], channels: Mapping[str
         (root / folder).mkdir(parents=True, exist_ok=True)
 
 
-def run(root: Path, extra_env: Mapping[str, str] | None = None) -> int:
-    """Run the training entry point on a laid-out folder, output streaming; return its exit status."""
-    env = {**os.environ, "SM_BASE_DIR": str(root.resolve()), **(extra_env or {})}
+def command(root: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run the image's entry point on a laid-out folder."""
+    env = {**os.environ, "SM_BASE_DIR": str(root.resolve())}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-m", "training.entrypoint", "train"], env=env, check=False).returncode
+    return [sys.executable, "-m", "training.entrypoint", "train"], env
+
+
+def run(root: Path) -> int:
+    """Run the job on a laid-out folder with its output streaming; return its exit status."""
+    argv, env = command(root)
+    return subprocess.run(argv, env=env, check=False).returncode
 
 
 def _write_json(path: Path, content: object) -> None:

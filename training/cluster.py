@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 from collections.abc import Iterator
 
 import ray
@@ -40,7 +41,14 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
         num_gpus=env.num_gpus,
         logging_level=logging.WARNING,
     )
+    # After ray.init, which installs a SIGTERM handler that aborts the process and orphans Ray.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         yield
     finally:
         ray.shutdown()
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SageMaker stops a job with SIGTERM (SIGKILL 120 s later): unwind, so that Ray shuts down cleanly."""
+    raise KeyboardInterrupt

@@ -6,6 +6,7 @@ one sentence on stderr and in /opt/ml/output/failure, no model left behind, a no
 from __future__ import annotations
 
 import dataclasses
+import signal
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from training.outputs import discard_model
 
 EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2
+EXIT_STOPPED = 128 + signal.SIGTERM  # what a shell reports for a process ended by SIGTERM
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -32,6 +34,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         path = _program(env.hyperparameters.program)(env)
         print(f"model written to {path}", flush=True)
         return 0
+    except KeyboardInterrupt:
+        print("stopped; the latest checkpoint is kept, so running the job again resumes from it", file=sys.stderr)
+        return EXIT_STOPPED
     except Exception as error:  # noqa: BLE001 - every failure must reach the failure file
         cause = _job_error(error)
         message = str(cause) if cause else f"internal error: {type(error).__name__}: {error}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,17 @@ def run_loop(hp: Hyperparameters, train: Digits, test: Digits, session: Session,
     test_loader = _loader(test, BatchSampler(SequentialSampler(range(len(test))), hp.test_batch_size, False), session)
     for epoch in range(first_epoch, hp.epochs + 1):
         sampler.set_epoch(epoch)
+        started = time.perf_counter()
         train_loss = _train_epoch(model, optimizer, train_loader, epoch, hp.log_interval, session)
+        seconds = time.perf_counter() - started
         test_loss, accuracy = evaluate(model, test_loader)
-        metrics = {"epoch": epoch, "train_loss": train_loss, "test_loss": test_loss, "test_accuracy": accuracy}
+        metrics = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "test_loss": test_loss,
+            "test_accuracy": accuracy,
+            "epoch_seconds": seconds,
+        }
         if session.rank == 0:
             print(format_metrics(metrics), flush=True)
         _report(model, optimizer, metrics, session)
@@ -82,7 +91,7 @@ def run_loop(hp: Hyperparameters, train: Digits, test: Digits, session: Session,
 
 
 def format_metrics(metrics: dict[str, float]) -> str:
-    """The one metric line format, e.g. `epoch=1 train_loss=0.2310 test_loss=0.1100 test_accuracy=0.9642`.
+    """The one metric line format, e.g. `epoch=1 train_loss=0.2310 test_loss=0.1100 test_accuracy=0.9642 ...`.
 
     SageMaker MetricDefinitions match it with regexes such as `test_accuracy=([0-9.]+)`.
     """

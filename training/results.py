@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 
 RESULTS_FILE = "results.csv"
 HEATMAP_FILE = "heatmap.png"
-COLUMNS = ["epoch", "train_loss", "test_loss", "test_accuracy"]
+COLUMNS = ["epoch", "train_loss", "test_loss", "test_accuracy", "epoch_seconds", "time_total_s"]
 
 
 def results_table(grid, searched: Sequence[str]) -> pd.DataFrame:

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): measured, printed and written under bench/results/, never asserted."""

@@ -15,8 +15,10 @@ from training.errors import JobError
 
 # Ray settings for a job's logs; its processes inherit them from the driver's environment.
 _QUIET_RAY = {
-    # Ray Train would also log every print() of a worker, which shows each metric line twice.
+    # Ray Train would also log every print() of a worker, which shows each metric line twice,
+    # and log each report() at INFO in every worker.
     "RAY_TRAIN_ENABLE_PRINT_PATCH": "0",
+    "RAY_TRAIN_ENABLE_WORKER_STRUCTURED_LOGGING": "0",
     # Tune warns each time frequent per-epoch checkpoints make it save its state; that is intended here.
     "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "0",
 }

@@ -58,7 +58,8 @@ class RayOnSageMakerStack(Stack):
             subnet=network.notebook_subnet,
             security_group=network.security_group,
         )
-        notebook.node.add_dependency(roles)  # the notebook starts with its role's policy already in place
+        # The notebook's on-start script already needs its role's permissions, so the policy comes first.
+        notebook.node.add_dependency(roles.notebook_role.node.find_child("DefaultPolicy"))
 
         name = notebook.instance.attr_notebook_instance_name
         outputs = {

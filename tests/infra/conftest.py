@@ -1,0 +1,91 @@
+"""Fixtures for the infrastructure tests: one in-process synth per session, the CLI environment, moto_server.
+
+The template is synthesized once (with cdk.json's context, as the CLI would) and every assertion,
+cdk-nag, checkov and cfn-lint test reads that one result.
+"""
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from aws_cdk.assertions import Template
+
+from tests.infra.helpers import ROOT, Synthesized, synthesize
+
+MOTO_START_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The default stack, synthesized once for the whole session."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def template(synthesized: Synthesized) -> Template:
+    return synthesized.template
+
+
+@pytest.fixture(scope="session")
+def resources(template: Template) -> dict:
+    """Template resources by logical id."""
+    return template.to_json()["Resources"]
+
+
+@pytest.fixture(scope="session")
+def cli_env(tmp_path_factory: pytest.TempPathFactory, require_tool) -> dict[str, str]:
+    """Environment for the CDK CLI and make: private HOME and CDK_HOME, no version check, telemetry or AWS profile."""
+    require_tool(str(ROOT / "node_modules" / ".bin" / "cdk"))
+    home = tmp_path_factory.mktemp("home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        CDK_HOME=str(home / ".cdk"),
+        CDK_DISABLE_VERSION_CHECK="1",
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        AWS_CONFIG_FILE=str(home / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
+        npm_config_cache=str(home / ".npm"),
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen) -> None:
+    """Poll moto_server's health endpoint until it answers (no fixed sleep)."""
+    deadline = time.monotonic() + MOTO_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto_server exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"moto_server did not answer at {url} within {MOTO_START_SECONDS} s")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory, require_tool) -> Iterator[str]:
+    """A moto_server of our own on a free loopback port, stopped at the end of the session."""
+    moto = str(ROOT / ".venv" / "bin" / "moto_server")
+    require_tool(moto)
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
+    process = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    try:
+        wait_until_ready(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()

@@ -1,0 +1,136 @@
+"""End to end: `make bootstrap` and `make deploy` against moto_server, then the deployed resources via boto3.
+
+Only credentials and the endpoint differ from a real deploy, so this exercises the user's own path:
+the pinned CLI, cdk.json, the app, `--method=direct` and the outputs file.
+"""
+import base64
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from infra.lifecycle import ray_requirement
+from tests.infra.helpers import run_make
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+OUTPUT_NAMES = {
+    "DataBucketName",
+    "ArtifactsBucketName",
+    "TrainingRoleArn",
+    "RepositoryUri",
+    "NotebookName",
+    "NotebookUrl",
+    "KmsKeyArn",
+    "Region",
+    "JobNamePrefix",
+}
+
+
+@pytest.fixture(scope="module")
+def aws_env(cli_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
+    return {
+        **cli_env,
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+
+
+@pytest.fixture(scope="module")
+def deployed(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Bootstrap and deploy once; return the stack's outputs as written by `make deploy`."""
+    work = tmp_path_factory.mktemp("deploy")
+    where = [f"CDK_OUT={work / 'cdk.out'}", f"CDK_OUTPUTS={work / 'outputs.json'}"]
+    bootstrap = run_make("bootstrap", aws_env, *where, f"CDK_ARGS=aws://{ACCOUNT}/{REGION}")
+    assert bootstrap.returncode == 0, bootstrap.stdout + bootstrap.stderr
+    deploy = run_make("deploy", aws_env, *where)
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    outputs = json.loads(Path(work / "outputs.json").read_text(encoding="utf-8"))
+    return outputs["ray-on-sagemaker"]
+
+
+@pytest.fixture(scope="module")
+def aws(aws_env: dict[str, str]):
+    """boto3 clients bound to moto_server."""
+
+    def client(service: str):
+        return boto3.client(
+            service,
+            endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    return client
+
+
+def test_outputs_file_has_every_documented_output(deployed: dict[str, str]) -> None:
+    assert set(deployed) == OUTPUT_NAMES
+    assert deployed["Region"] == REGION
+    assert deployed["JobNamePrefix"] == "ray-on-sagemaker-"
+    assert deployed["RepositoryUri"] == f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ray-on-sagemaker-training"
+    assert deployed["NotebookUrl"].startswith(f"https://{REGION}.console.aws.amazon.com/sagemaker/")
+    assert deployed["NotebookUrl"].endswith(f"/openNotebook/{deployed['NotebookName']}?view=lab")
+
+
+def test_buckets_exist_encrypted_with_the_stack_key(deployed: dict[str, str], aws) -> None:
+    """moto applies bucket encryption from the template (versioning and public access are checked in the template)."""
+    s3 = aws("s3")
+    for output in ("DataBucketName", "ArtifactsBucketName"):
+        rule = s3.get_bucket_encryption(Bucket=deployed[output])["ServerSideEncryptionConfiguration"]["Rules"][0]
+        default = rule["ApplyServerSideEncryptionByDefault"]
+        assert default["SSEAlgorithm"] == "aws:kms"
+        assert default["KMSMasterKeyID"] == deployed["KmsKeyArn"]
+
+
+def test_kms_key_exists_under_its_alias(deployed: dict[str, str], aws) -> None:
+    """Found through its alias: moto stores a template's key policy unparsed and fails DescribeKey on it."""
+    aliases = {a["AliasName"]: a["TargetKeyId"] for a in aws("kms").list_aliases()["Aliases"]}
+    assert deployed["KmsKeyArn"].endswith(f"/{aliases['alias/ray-on-sagemaker']}")
+
+
+def test_repository_exists_with_immutable_tags(deployed: dict[str, str], aws) -> None:
+    """Scan-on-push, encryption and lifecycle are checked in the template (moto keeps them in template casing)."""
+    repository = aws("ecr").describe_repositories(repositoryNames=["ray-on-sagemaker-training"])["repositories"][0]
+    assert repository["repositoryUri"] == deployed["RepositoryUri"]
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+
+
+def test_training_role_is_assumable_by_sagemaker(deployed: dict[str, str], aws) -> None:
+    role = aws("iam").get_role(RoleName=deployed["TrainingRoleArn"].split("/")[-1])["Role"]
+    assert role["Arn"] == deployed["TrainingRoleArn"]
+    principals = [s["Principal"]["Service"] for s in role["AssumeRolePolicyDocument"]["Statement"]]
+    assert principals == ["sagemaker.amazonaws.com"]
+
+
+def test_notebook_exists_with_the_notebook_role(deployed: dict[str, str], aws) -> None:
+    """moto keeps only the instance type and role of a template's notebook (the rest is checked in the template)."""
+    notebook = aws("sagemaker").describe_notebook_instance(NotebookInstanceName=deployed["NotebookName"])
+    assert notebook["InstanceType"] == "ml.m5.4xlarge"
+    role = aws("iam").get_role(RoleName=notebook["RoleArn"].split("/")[-1])["Role"]
+    assert "NotebookRole" in role["RoleName"]
+
+
+def test_lifecycle_configuration_installs_the_pinned_ray(aws) -> None:
+    """Found through the stack's resources: moto names a template's lifecycle configuration itself."""
+    summaries = aws("cloudformation").list_stack_resources(StackName="ray-on-sagemaker")["StackResourceSummaries"]
+    (arn,) = [
+        r["PhysicalResourceId"]
+        for r in summaries
+        if r["ResourceType"] == "AWS::SageMaker::NotebookInstanceLifecycleConfig"
+    ]
+    config = aws("sagemaker").describe_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName=arn.split("/")[-1]
+    )
+    script = base64.b64decode(config["OnStart"][0]["Content"]).decode("utf-8")
+    assert f"RAY_REQUIREMENT='{ray_requirement()}'" in script
+
+
+def test_stack_completed(aws) -> None:
+    stack = aws("cloudformation").describe_stacks(StackName="ray-on-sagemaker")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"

@@ -1,0 +1,87 @@
+"""The notebook as synthesized, and its lifecycle script as it will run on the instance."""
+import base64
+import re
+import subprocess
+
+import pytest
+
+from infra.lifecycle import SCRIPTS, on_start_script, ray_requirement
+from tests.infra.helpers import ROOT, logical_id, only
+
+
+@pytest.fixture(scope="module")
+def notebook(resources: dict) -> dict:
+    return only(resources, "AWS::SageMaker::NotebookInstance")["Properties"]
+
+
+@pytest.fixture(scope="module")
+def deployed_script(resources: dict) -> str:
+    """The on-start script exactly as the template carries it."""
+    (hook,) = only(resources, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]["OnStart"]
+    return base64.b64decode(hook["Content"]).decode("utf-8")
+
+
+def test_notebook_defaults(notebook: dict) -> None:
+    assert notebook["NotebookInstanceName"] == "ray-on-sagemaker-notebook"
+    assert notebook["InstanceType"] == "ml.m5.4xlarge"
+    assert notebook["PlatformIdentifier"] == "notebook-al2023-v1"
+    assert notebook["VolumeSizeInGB"] == 50
+
+
+def test_notebook_is_locked_down(resources: dict, notebook: dict) -> None:
+    assert notebook["RootAccess"] == "Disabled"
+    assert notebook["DirectInternetAccess"] == "Disabled"
+    assert notebook["InstanceMetadataServiceConfiguration"] == {"MinimumInstanceMetadataServiceVersion": "2"}
+    assert notebook["KmsKeyId"] == {"Ref": logical_id(resources, "AWS::KMS::Key", "/Encryption/")}
+
+
+def test_notebook_runs_in_the_private_subnet_with_its_role_and_lifecycle(resources: dict, notebook: dict) -> None:
+    assert notebook["SubnetId"] == {"Ref": logical_id(resources, "AWS::EC2::Subnet", "/NotebookSubnet1/")}
+    group = logical_id(resources, "AWS::EC2::SecurityGroup", "/NotebookSecurityGroup/")
+    assert notebook["SecurityGroupIds"] == [{"Fn::GetAtt": [group, "GroupId"]}]
+    assert notebook["RoleArn"] == {"Fn::GetAtt": [logical_id(resources, "AWS::IAM::Role", "/NotebookRole/"), "Arn"]}
+    lifecycle = logical_id(resources, "AWS::SageMaker::NotebookInstanceLifecycleConfig", "/Lifecycle")
+    assert notebook["LifecycleConfigName"] == {"Fn::GetAtt": [lifecycle, "NotebookInstanceLifecycleConfigName"]}
+
+
+def test_ray_pin_comes_from_the_training_group_of_pyproject() -> None:
+    assert ray_requirement() == "ray[train,tune,default]==2.60.0"
+    assert f'"{ray_requirement()}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_script_installs_pinned_ray_into_conda_pytorch_in_the_background(deployed_script: str) -> None:
+    assert f"RAY_REQUIREMENT='{ray_requirement()}'" in deployed_script
+    assert "/home/ec2-user/anaconda3/envs/pytorch" in deployed_script
+    install = [line for line in deployed_script.splitlines() if line.startswith("nohup ")]
+    assert install, "the Ray install must run under nohup"
+    assert '>"$LOG" 2>&1 &' in deployed_script, "the Ray install must run in the background"
+
+
+def test_script_enables_the_idle_auto_stop_timer(deployed_script: str) -> None:
+    assert "IDLE_STOP_MINUTES='60'" in deployed_script
+    assert "systemctl enable --now notebook-autostop.timer" in deployed_script
+    assert "def is_idle(" in deployed_script
+
+
+def test_script_has_no_placeholders_left_uses_lf_and_fits_the_16_kb_limit(deployed_script: str) -> None:
+    assert re.search(r"@[A-Z_]+@", deployed_script) is None
+    assert "\r" not in deployed_script
+    assert len(deployed_script.encode("utf-8")) < 16 * 1024
+
+
+@pytest.mark.parametrize("script", ["source", "deployed"])
+def test_script_is_valid_bash(script: str, deployed_script: str, require_tool) -> None:
+    bash = require_tool("bash")
+    text = (SCRIPTS / "on_start.sh").read_text(encoding="utf-8") if script == "source" else deployed_script
+    result = subprocess.run([bash, "-n"], input=text, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_script_files_use_lf_line_endings() -> None:
+    for path in SCRIPTS.iterdir():
+        assert b"\r" not in path.read_bytes(), path
+
+
+def test_idle_auto_stop_can_be_switched_off(deployed_script: str) -> None:
+    assert "IDLE_STOP_MINUTES='0'" in on_start_script(0)
+    assert 'if [ "$IDLE_STOP_MINUTES" -gt 0 ]; then' in deployed_script

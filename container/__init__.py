@@ -1,0 +1,1 @@
+"""Build, tag and push the training image (`make push-image`); the image itself is container/Dockerfile."""

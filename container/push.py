@@ -1,0 +1,102 @@
+"""`make push-image`: build the training image for linux/amd64, push it to the stack's repository, and
+record the pushed URI for `make train`.
+
+    python -m container.push --outputs cdk-outputs.json [--stack NAME] [--tool docker|podman|buildah]
+        [--force] [--gpu] [--base-image IMAGE] [--build-args "..."] [--push-args "..."] [--uri-file PATH]
+
+Runs from the repository root, which is the build context (.dockerignore lets in only what the image needs).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from container.registry_login import login
+from container.requirements import write_requirements
+from container.stack_outputs import OutputsError, stack_output
+from container.tag import DirtyTree, image_tag
+from container.tool import choose_tool
+
+DOCKERFILE = Path("container/Dockerfile")
+REQUIREMENTS = Path("build/image/requirements.txt")
+PLATFORM = "linux/amd64"
+# The GPU twin of the Dockerfile's CPU default; torch then comes from PyPI, whose Linux build has CUDA.
+GPU_BUILD_ARGS = ("BASE_TAG=2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker", "TORCH_INDEX_URL=")
+
+
+def default_base_registry(dockerfile: Path, region: str) -> str:
+    """The Dockerfile's default BASE_REGISTRY moved to `region`: a job pulls its base from its own region."""
+    match = re.search(r"^ARG BASE_REGISTRY=(\S+)$", dockerfile.read_text(), re.MULTILINE)
+    if match is None:
+        raise ValueError(f"{dockerfile} has no default for ARG BASE_REGISTRY")
+    return re.sub(r"\.dkr\.ecr\.[a-z0-9-]+\.", f".dkr.ecr.{region}.", match[1])
+
+
+def registry_host(image: str) -> str:
+    """The registry part of an image reference (`host[:port]/name:tag` -> `host[:port]`)."""
+    return image.split("/", 1)[0]
+
+
+def build_command(tool: str, uri: str, build_args: Sequence[str], extra: Sequence[str]) -> list[str]:
+    """The build, the same for docker, podman and buildah."""
+    flags = [flag for arg in build_args for flag in ("--build-arg", arg)]
+    return [tool, "build", "--platform", PLATFORM, "--file", str(DOCKERFILE), *flags, *extra, "--tag", uri, "."]
+
+
+def push_image(args: argparse.Namespace) -> str:
+    """Build, push and record; return the pushed image's URI."""
+    tag = image_tag(Path.cwd(), force=args.force) + ("-gpu" if args.gpu else "")
+    uri = f"{stack_output(args.outputs, 'RepositoryUri', args.stack)}:{tag}"
+    base_registry = default_base_registry(DOCKERFILE, stack_output(args.outputs, "Region", args.stack))
+    build_args = [f"BASE_REGISTRY={base_registry}", *(GPU_BUILD_ARGS if args.gpu else ())]
+    if args.base_image:
+        build_args.append(f"BASE_IMAGE={args.base_image}")
+    tool = choose_tool(args.tool)
+    write_requirements(Path("pyproject.toml"), REQUIREMENTS)
+    login(tool, [registry_host(uri), registry_host(args.base_image) if args.base_image else base_registry])
+    _run(build_command(tool, uri, build_args, shlex.split(args.build_args)))
+    _run([tool, "push", *shlex.split(args.push_args), uri])
+    args.uri_file.parent.mkdir(parents=True, exist_ok=True)
+    args.uri_file.write_text(uri + "\n")
+    return uri
+
+
+def _run(command: list[str]) -> None:
+    print("+ " + shlex.join(command), flush=True)
+    subprocess.run(command, check=True)
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make push-image", description=__doc__.splitlines()[0])
+    parser.add_argument("--outputs", type=Path, default=Path("cdk-outputs.json"), help="the stack's outputs file")
+    parser.add_argument("--stack", default=None, help="stack name in the outputs file (default: its only stack)")
+    parser.add_argument("--tool", default=None, help="docker, podman or buildah (default: the first usable)")
+    parser.add_argument("--force", action="store_true", help="push from a tree with uncommitted changes")
+    parser.add_argument("--gpu", action="store_true", help="build on the GPU base image")
+    parser.add_argument("--base-image", default=None, help="build on this image instead of the SageMaker one")
+    parser.add_argument("--build-args", default="", help="extra arguments for the build, one string")
+    parser.add_argument("--push-args", default="", help="extra arguments for the push, one string")
+    parser.add_argument("--uri-file", type=Path, default=Path("build/image-uri.txt"), help="where to record the URI")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        uri = push_image(parse(argv))
+    except (DirtyTree, OutputsError, ValueError, RuntimeError) as error:
+        print(f"push-image: {error}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as error:
+        print(f"push-image: {shlex.join(map(str, error.cmd))} failed (exit {error.returncode})", file=sys.stderr)
+        return 1
+    print(f"pushed {uri}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Log the container tool in to the ECR registries a build pulls from and pushes to.
+
+ECR wants a 12-hour token from GetAuthorizationToken (what `aws ecr get-login-password` prints), fetched
+here with boto3 so that no AWS CLI is needed. Registries that are not ECR (a test's loopback registry,
+a public base image) are left alone: they need no login, or one the user has already done.
+"""
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+
+_ECR_HOST = re.compile(r"^\d{12}\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+
+
+def ecr_region(host: str) -> str | None:
+    """The region of an ECR registry host such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com, else None."""
+    match = _ECR_HOST.match(host)
+    return match["region"] if match else None
+
+
+def ecr_password(region: str) -> str:
+    """The password half of the region's ECR authorization token (the user name is always AWS)."""
+    import boto3
+
+    token = boto3.client("ecr", region_name=region).get_authorization_token()
+    encoded = token["authorizationData"][0]["authorizationToken"]
+    return base64.b64decode(encoded).decode().partition(":")[2]
+
+
+def login(tool: str, hosts: list[str]) -> list[str]:
+    """Log `tool` in to each ECR host among `hosts`; return the hosts it logged in to."""
+    done = []
+    for host in dict.fromkeys(hosts):
+        region = ecr_region(host)
+        if region is None:
+            continue
+        subprocess.run(
+            [tool, "login", "--username", "AWS", "--password-stdin", host],
+            input=ecr_password(region), text=True, check=True,
+        )
+        done.append(host)
+    return done

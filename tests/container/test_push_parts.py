@@ -1,0 +1,94 @@
+"""The parts of `make push-image` that decide things: tag, outputs, registry login, tool."""
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from container import registry_login, tool
+from container.stack_outputs import OutputsError, stack_output
+from container.tag import DirtyTree, image_tag
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A throwaway git repository with one commit."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "file.txt").write_text("one\n")
+    subprocess.run([*git, "-C", str(tmp_path), "add", "file.txt"], check=True)
+    subprocess.run([*git, "-C", str(tmp_path), "commit", "-qm", "one"], check=True)
+    return tmp_path
+
+
+def commit_of(repo: Path) -> str:
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout[:12]
+
+
+def test_clean_tree_is_tagged_with_its_commit(repo: Path) -> None:
+    assert image_tag(repo) == commit_of(repo)
+
+
+@pytest.mark.parametrize("change", ["modified", "untracked"])
+def test_changed_tree_is_refused_unless_forced(repo: Path, change: str) -> None:
+    (repo / ("file.txt" if change == "modified" else "new.py")).write_text("two\n")
+    with pytest.raises(DirtyTree, match="FORCE=1"):
+        image_tag(repo)
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert image_tag(repo, force=True, now=now) == f"{commit_of(repo)}-dirty-20260102030405"
+
+
+def test_stack_output_reads_the_only_stack_or_the_named_one(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"Ray": {"RepositoryUri": "r1", "Region": "eu-west-1"}}))
+    assert stack_output(outputs, "RepositoryUri") == "r1"
+    outputs.write_text(json.dumps({"A": {"RepositoryUri": "a"}, "B": {"RepositoryUri": "b"}}))
+    assert stack_output(outputs, "RepositoryUri", "B") == "b"
+    with pytest.raises(OutputsError, match="several stacks"):
+        stack_output(outputs, "RepositoryUri")
+    with pytest.raises(OutputsError, match="no output 'Region'"):
+        stack_output(outputs, "Region", "A")
+    with pytest.raises(OutputsError, match="make deploy"):
+        stack_output(tmp_path / "missing.json", "RepositoryUri")
+
+
+def test_only_ecr_registries_are_logged_in_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(registry_login, "ecr_password", lambda region: f"secret-{region}")
+    monkeypatch.setattr(registry_login.subprocess, "run", lambda argv, **kw: calls.append((argv, kw["input"])))
+    hosts = ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", "127.0.0.1:5000", "docker.io",
+             "763104351884.dkr.ecr.eu-west-1.amazonaws.com", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"]
+    assert registry_login.login("podman", hosts) == [hosts[0], hosts[3]]
+    assert calls[0] == (["podman", "login", "--username", "AWS", "--password-stdin", hosts[0]], "secret-eu-west-1")
+
+
+def test_ecr_password_is_the_token_after_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto = pytest.importorskip("moto")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with moto.mock_aws():
+        import boto3
+
+        token = boto3.client("ecr", region_name="us-west-2").get_authorization_token()
+        expected = base64.b64decode(token["authorizationData"][0]["authorizationToken"]).decode()
+        assert "AWS:" + registry_login.ecr_password("us-west-2") == expected
+
+
+def test_tool_prefers_a_docker_daemon_then_podman_then_buildah(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = {"podman", "buildah"}
+    monkeypatch.setattr(tool.shutil, "which", lambda name: f"/usr/bin/{name}" if name in installed else None)
+    monkeypatch.setattr(tool, "docker_daemon_answers", lambda: False)
+    assert tool.choose_tool() == "podman"
+    installed.discard("podman")
+    assert tool.choose_tool() == "buildah"
+    assert tool.choose_tool("docker") == "docker"
+    monkeypatch.setattr(tool, "docker_daemon_answers", lambda: True)
+    assert tool.choose_tool() == "docker"
+    installed.clear()
+    monkeypatch.setattr(tool, "docker_daemon_answers", lambda: False)
+    with pytest.raises(RuntimeError, match="no container tool"):
+        tool.choose_tool()

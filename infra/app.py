@@ -3,6 +3,7 @@
 cdk-nag's AwsSolutions checks run on every synth, so `make synth`, `make deploy` and the tests all
 fail on a new unsuppressed finding.
 """
+
 import sys
 
 from aws_cdk import App, Aspects

@@ -1,4 +1,5 @@
 """The stack's one customer-managed KMS key: buckets, repository and notebook volume all use it."""
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from constructs import Construct

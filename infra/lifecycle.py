@@ -3,6 +3,7 @@
 The Ray requirement is read from pyproject.toml's `training` group at synth time, so the notebook
 kernel, the training image and local runs all install one and the same Ray.
 """
+
 import re
 import tomllib
 from pathlib import Path

@@ -4,6 +4,7 @@
 stays disabled on the notebook and pip still works. `direct`: an isolated subnet and no NAT (cheaper);
 the notebook then uses SageMaker's own internet access instead.
 """
+
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -34,7 +35,9 @@ class Network(Construct):
             gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
             flow_logs={
                 "ToS3": ec2.FlowLogOptions(
-                    destination=ec2.FlowLogDestination.to_s3(log_bucket),  # lands under AWSLogs/, apart from access logs
+                    destination=ec2.FlowLogDestination.to_s3(
+                        log_bucket
+                    ),  # lands under AWSLogs/, apart from access logs
                     traffic_type=ec2.FlowLogTrafficType.ALL,
                 )
             },

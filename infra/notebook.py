@@ -1,4 +1,5 @@
 """The ml.m5.4xlarge notebook instance users open, with Ray installed in its `conda_pytorch` kernel on every start."""
+
 import base64
 
 from aws_cdk import aws_ec2 as ec2
@@ -54,7 +55,9 @@ class Notebook(Construct):
             ),
         )
         if direct:
-            reason = "networkMode=direct was chosen: the notebook reaches the internet through SageMaker, not a NAT gateway."
+            reason = (
+                "networkMode=direct was chosen: the notebook reaches the internet through SageMaker, not a NAT gateway."
+            )
             suppress_nag(self.instance, Finding("AwsSolutions-SM3", reason))
             skip_checkov(self.instance, Finding("CKV_AWS_122", reason))
 

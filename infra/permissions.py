@@ -29,13 +29,18 @@ METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 
 # Why the wildcards that remain cannot be narrower (shown in cdk-nag reports next to each item).
 WHY_OBJECTS = "Object-level S3 actions need the bucket's /*; this is one of this stack's own buckets."
-WHY_TRAINING_LOGS = "SageMaker creates one log stream per training job at run time, in the training-jobs log group only."
-WHY_NOTEBOOK_LOGS = "The notebook writes its lifecycle logs to streams created at run time, in the notebook log group only."
+WHY_TRAINING_LOGS = (
+    "SageMaker creates one log stream per training job at run time, in the training-jobs log group only."
+)
+WHY_NOTEBOOK_LOGS = (
+    "The notebook writes its lifecycle logs to streams created at run time, in the notebook log group only."
+)
 WHY_JOBS = "Training jobs are named at run time; this covers only this stack's job-name prefix."
 WHY_NO_RESOURCE_TRAINING = (
     "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level permissions; "
     "PutMetricData is held to the SageMaker training namespace by a condition."
 )
 WHY_NO_RESOURCE_NOTEBOOK = (
-    "ecr:GetAuthorizationToken supports no resource-level permissions; pushes and pulls are scoped to this stack's repository."
+    "ecr:GetAuthorizationToken supports no resource-level permissions; "
+    "pushes and pulls are scoped to this stack's repository."
 )

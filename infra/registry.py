@@ -1,4 +1,5 @@
 """The ECR repository that `make push-image` fills and training jobs pull from."""
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_kms as kms

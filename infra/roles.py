@@ -3,6 +3,7 @@
 Statements are written out action by action (no `grant*` helpers, whose action wildcards hide what
 is allowed), and every remaining wildcard item is excused by name on the role that holds it.
 """
+
 from dataclasses import dataclass
 
 from aws_cdk import ArnFormat, Stack
@@ -93,13 +94,15 @@ class Roles(Construct):
         return f"{self._log_group(name)}:log-stream:*"
 
     def _excuse(self, role: iam.Role, *role_specific: Finding) -> None:
-        """Excuse, item by item, the wildcards both roles share (bucket objects, training log streams) and the role's own."""
+        """Excuse item by item the wildcards both roles share (objects, training log streams), then the role's own."""
         t, stack = self._targets, self._stack
         objects = [nag_item(stack, bucket.arn_for_objects("*")) for bucket in (t.data_bucket, t.artifacts_bucket)]
         suppress_nag(
             role,
             Finding("AwsSolutions-IAM5", p.WHY_OBJECTS, objects),
-            Finding("AwsSolutions-IAM5", p.WHY_TRAINING_LOGS, [nag_item(stack, self._log_streams(p.TRAINING_LOG_GROUP))]),
+            Finding(
+                "AwsSolutions-IAM5", p.WHY_TRAINING_LOGS, [nag_item(stack, self._log_streams(p.TRAINING_LOG_GROUP))]
+            ),
             *role_specific,
         )
 

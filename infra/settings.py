@@ -4,6 +4,7 @@ Every knob a user may turn lives here, with a default that deploys a working sta
 from `cdk.json` or `cdk ... -c key=value` (then they are strings), so each one is parsed and checked
 once, and a bad value stops synthesis with one sentence that names the setting.
 """
+
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields

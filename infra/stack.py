@@ -5,6 +5,7 @@ references every stateful resource, and cross-stack exports would pin those refe
 replacements; the removal policy setting (default `retain`) already keeps buckets, key and
 repository when the stack is deleted, and one stack gives one outputs section to read.
 """
+
 from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
@@ -12,7 +13,7 @@ from infra.encryption import Encryption
 from infra.network import Network
 from infra.notebook import Notebook, notebook_name
 from infra.registry import Registry
-from infra.roles import RoleTargets, Roles
+from infra.roles import Roles, RoleTargets
 from infra.settings import InfraSettings
 from infra.storage import Storage
 

@@ -1,4 +1,5 @@
 """The stack's S3 buckets: training data, artifacts (models and checkpoints) and their access logs."""
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3

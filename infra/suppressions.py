@@ -3,6 +3,7 @@
 cdk-nag reads its suppressions from construct metadata and checkov reads `checkov: skip` from the
 resource's template metadata; both take an id and a reason so a reviewer sees why, not just what.
 """
+
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -1,8 +1,10 @@
 """Stop this SageMaker notebook instance once Jupyter has been idle for a while (saves cost).
 
 Runs on the notebook from a systemd timer with the Jupyter server's own Python (which has boto3).
-Idle means: no kernel is busy and no kernel or terminal has been active for `--idle-minutes`.
+Idle means: no kernel is busy and none has been active for `--idle-minutes`. It avoids datetime.UTC
+and other 3.11-only names because that Python's version is the platform's choice, not ours.
 """
+
 import argparse
 import json
 import ssl
@@ -19,7 +21,9 @@ def is_idle(kernels: list[dict], now: datetime, idle_for: timedelta, booted_at: 
     """True when no kernel is busy and the last activity (or the boot, if none) is older than `idle_for`."""
     if any(kernel.get("execution_state") == "busy" for kernel in kernels):
         return False
-    times = [datetime.fromisoformat(k["last_activity"].replace("Z", "+00:00")) for k in kernels if k.get("last_activity")]
+    times = [
+        datetime.fromisoformat(k["last_activity"].replace("Z", "+00:00")) for k in kernels if k.get("last_activity")
+    ]
     return now - max(times, default=booted_at) >= idle_for
 
 

@@ -3,6 +3,7 @@
 The template is synthesized once (with cdk.json's context, as the CLI would) and every assertion,
 cdk-nag, checkov and cfn-lint test reads that one result.
 """
+
 import os
 import socket
 import subprocess

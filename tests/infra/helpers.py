@@ -1,4 +1,5 @@
 """Synthesis as the CLI does it, small queries over the template, and the way tests run a Makefile verb."""
+
 import json
 import subprocess
 from dataclasses import dataclass
@@ -11,6 +12,18 @@ from infra.app import build_app
 from infra.stack import RayOnSageMakerStack
 
 ROOT = Path(__file__).resolve().parents[2]
+# The stack outputs the Makefile and launcher read (documented in the README); renaming one breaks them.
+OUTPUT_NAMES = (
+    "DataBucketName",
+    "ArtifactsBucketName",
+    "TrainingRoleArn",
+    "RepositoryUri",
+    "NotebookName",
+    "NotebookUrl",
+    "KmsKeyArn",
+    "Region",
+    "JobNamePrefix",
+)
 
 
 @dataclass(frozen=True)
@@ -23,8 +36,11 @@ class Synthesized:
 
 
 def cli_context() -> dict:
-    """The context the CLI passes to the app (cdk.json's feature flags, construct paths), so in-process synth matches `make synth`."""
-    return {**json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"], "aws:cdk:enable-path-metadata": True}
+    """The context the CLI gives the app (cdk.json flags, construct paths), so in-process synth matches `make synth`."""
+    return {
+        **json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"],
+        "aws:cdk:enable-path-metadata": True,
+    }
 
 
 def synthesize(outdir: Path, **settings: str) -> Synthesized:

@@ -1,12 +1,14 @@
 """The idle rule of the notebook's auto-stop program (it runs on the notebook; here only its logic is tested)."""
+
+import ast
 import importlib.util
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from infra.lifecycle import SCRIPTS
 
-NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
@@ -38,3 +40,7 @@ def test_never_idle_while_a_kernel_is_busy(autostop) -> None:
 def test_without_kernels_the_clock_starts_at_boot(autostop) -> None:
     assert not autostop.is_idle([], NOW, HOUR, NOW - timedelta(minutes=30))
     assert autostop.is_idle([], NOW, HOUR, NOW - 2 * HOUR)
+
+
+def test_program_parses_as_python_3_9_whatever_python_the_notebook_platform_ships() -> None:
+    ast.parse((SCRIPTS / "autostop.py").read_text(encoding="utf-8"), feature_version=(3, 9))

@@ -3,6 +3,7 @@
 The excused findings are listed here on purpose: a new suppression or skip fails these tests until
 someone adds it to the list below, next to its reason in infra/.
 """
+
 import json
 
 import pytest

@@ -3,6 +3,7 @@
 Only credentials and the endpoint differ from a real deploy, so this exercises the user's own path:
 the pinned CLI, cdk.json, the app, `--method=direct` and the outputs file.
 """
+
 import base64
 import json
 from pathlib import Path
@@ -11,21 +12,10 @@ import boto3
 import pytest
 
 from infra.lifecycle import ray_requirement
-from tests.infra.helpers import run_make
+from tests.infra.helpers import OUTPUT_NAMES, run_make
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-OUTPUT_NAMES = {
-    "DataBucketName",
-    "ArtifactsBucketName",
-    "TrainingRoleArn",
-    "RepositoryUri",
-    "NotebookName",
-    "NotebookUrl",
-    "KmsKeyArn",
-    "Region",
-    "JobNamePrefix",
-}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +60,7 @@ def aws(aws_env: dict[str, str]):
 
 
 def test_outputs_file_has_every_documented_output(deployed: dict[str, str]) -> None:
-    assert set(deployed) == OUTPUT_NAMES
+    assert sorted(deployed) == sorted(OUTPUT_NAMES)
     assert deployed["Region"] == REGION
     assert deployed["JobNamePrefix"] == "ray-on-sagemaker-"
     assert deployed["RepositoryUri"] == f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ray-on-sagemaker-training"

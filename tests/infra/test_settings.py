@@ -1,4 +1,5 @@
 """Settings from CDK context: defaults that deploy, parsing of `-c key=value` strings, one-sentence errors."""
+
 import pytest
 
 from infra.app import build_app

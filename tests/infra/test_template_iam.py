@@ -1,4 +1,5 @@
 """IAM as synthesized: two roles, no managed policies, no action wildcards, every resource this stack's own."""
+
 import json
 
 import pytest
@@ -65,7 +66,9 @@ def test_resources_are_this_stacks_buckets_key_repository_logs_and_jobs(resource
             assert resource == "*" or scoped_by_name or any(f'"{lid}"' in text for lid in own), resource
 
 
-def test_notebook_may_pass_only_the_training_role_and_only_to_sagemaker(resources: dict, notebook_statements: list) -> None:
+def test_notebook_may_pass_only_the_training_role_and_only_to_sagemaker(
+    resources: dict, notebook_statements: list
+) -> None:
     (passing,) = statements_with(notebook_statements, "iam:PassRole")
     training_role = logical_id(resources, "AWS::IAM::Role", "/TrainingRole/")
     assert passing["Resource"] == {"Fn::GetAtt": [training_role, "Arn"]}

@@ -1,4 +1,5 @@
 """ECR repository and VPC as synthesized."""
+
 import json
 
 from tests.infra.helpers import logical_id, of_type, only
@@ -25,7 +26,11 @@ def test_notebook_subnet_is_private_and_leaves_through_the_nat_gateway(resources
     assert resources[subnet]["Properties"]["MapPublicIpOnLaunch"] is False
     nat = logical_id(resources, "AWS::EC2::NatGateway", "/Vpc/")
     table = logical_id(resources, "AWS::EC2::RouteTable", "/NotebookSubnet1/")
-    (route,) = [r["Properties"] for r in of_type(resources, "AWS::EC2::Route").values() if r["Properties"]["RouteTableId"] == {"Ref": table}]
+    (route,) = [
+        r["Properties"]
+        for r in of_type(resources, "AWS::EC2::Route").values()
+        if r["Properties"]["RouteTableId"] == {"Ref": table}
+    ]
     assert route == {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": {"Ref": nat}, "RouteTableId": {"Ref": table}}
 
 

@@ -1,9 +1,15 @@
-"""S3 and KMS as synthesized: private, TLS-only, versioned, encrypted with the stack key, logged, expiring checkpoints."""
+"""S3 and KMS as synthesized: private, TLS-only, versioned, encrypted, logged buckets; expiring checkpoints."""
+
 import pytest
 
 from tests.infra.helpers import logical_id, of_type, only
 
-BLOCK_ALL = {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+BLOCK_ALL = {
+    "BlockPublicAcls": True,
+    "BlockPublicPolicy": True,
+    "IgnorePublicAcls": True,
+    "RestrictPublicBuckets": True,
+}
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +34,9 @@ def test_every_bucket_blocks_public_access_and_is_versioned(buckets: dict, name:
 @pytest.mark.parametrize("name", ["Data", "Artifacts", "AccessLogs"])
 def test_every_bucket_denies_requests_without_tls(resources: dict, name: str) -> None:
     bucket = logical_id(resources, "AWS::S3::Bucket", f"/Storage/{name}/")
-    (policy,) = [p for p in of_type(resources, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket}]
+    (policy,) = [
+        p for p in of_type(resources, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket}
+    ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert {
         "Action": "s3:*",
@@ -61,7 +69,9 @@ def test_log_bucket_uses_s3_managed_keys_because_log_delivery_needs_them(buckets
 def test_log_bucket_accepts_access_logs_from_s3_through_its_policy(resources: dict) -> None:
     log_bucket = logical_id(resources, "AWS::S3::Bucket", "/Storage/AccessLogs/")
     (policy,) = [
-        p for p in of_type(resources, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": log_bucket}
+        p
+        for p in of_type(resources, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": log_bucket}
     ]
     principals = [s.get("Principal", {}).get("Service") for s in policy["Properties"]["PolicyDocument"]["Statement"]]
     assert "logging.s3.amazonaws.com" in principals

@@ -34,10 +34,9 @@ class Network(Construct):
             restrict_default_security_group=False,
             gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
             flow_logs={
+                # Flow logs land under AWSLogs/, apart from the access logs' prefixes.
                 "ToS3": ec2.FlowLogOptions(
-                    destination=ec2.FlowLogDestination.to_s3(
-                        log_bucket
-                    ),  # lands under AWSLogs/, apart from access logs
+                    destination=ec2.FlowLogDestination.to_s3(log_bucket),
                     traffic_type=ec2.FlowLogTrafficType.ALL,
                 )
             },

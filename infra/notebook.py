@@ -10,7 +10,7 @@ from constructs import Construct
 
 from infra.lifecycle import on_start_script
 from infra.settings import InfraSettings
-from infra.suppressions import Finding, skip_checkov, suppress_nag
+from infra.suppressions import Finding, suppress_nag
 
 
 class Notebook(Construct):
@@ -59,7 +59,6 @@ class Notebook(Construct):
                 "networkMode=direct was chosen: the notebook reaches the internet through SageMaker, not a NAT gateway."
             )
             suppress_nag(self.instance, Finding("AwsSolutions-SM3", reason))
-            skip_checkov(self.instance, Finding("CKV_AWS_122", reason))
 
 
 def notebook_name(settings: InfraSettings) -> str:

@@ -8,9 +8,7 @@ once, and a bad value stops synthesis with one sentence that names the setting.
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 NETWORK_MODES = ("private", "direct")
 REMOVAL_POLICIES = ("retain", "destroy")

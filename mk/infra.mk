@@ -19,7 +19,7 @@ TEST_PREREQS += $(CDK_CLI) $(CHECKOV_INSTALLED)
 .PHONY: synth diff deploy destroy bootstrap lint-infra lint-template
 
 $(CDK_CLI): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --no-update-notifier
 	touch $@
 
 $(CHECKOV_INSTALLED): pyproject.toml

@@ -6,7 +6,6 @@ the pinned CLI, cdk.json, the app, `--method=direct` and the outputs file.
 
 import base64
 import json
-from pathlib import Path
 
 import boto3
 import pytest
@@ -34,12 +33,13 @@ def aws_env(cli_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
 def deployed(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Bootstrap and deploy once; return the stack's outputs as written by `make deploy`."""
     work = tmp_path_factory.mktemp("deploy")
-    where = [f"CDK_OUT={work / 'cdk.out'}", f"CDK_OUTPUTS={work / 'outputs.json'}"]
+    outputs_file = work / "outputs.json"
+    where = [f"CDK_OUT={work / 'cdk.out'}", f"CDK_OUTPUTS={outputs_file}"]
     bootstrap = run_make("bootstrap", aws_env, *where, f"CDK_ARGS=aws://{ACCOUNT}/{REGION}")
     assert bootstrap.returncode == 0, bootstrap.stdout + bootstrap.stderr
     deploy = run_make("deploy", aws_env, *where)
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-    outputs = json.loads(Path(work / "outputs.json").read_text(encoding="utf-8"))
+    outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
     return outputs["ray-on-sagemaker"]
 
 

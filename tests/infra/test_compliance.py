@@ -7,8 +7,10 @@ someone adds it to the list below, next to its reason in infra/.
 import json
 
 import pytest
+from aws_cdk import aws_s3 as s3
 
-from tests.infra.helpers import ROOT, nag_findings, run_make
+from infra.app import build_app
+from tests.infra.helpers import ROOT, cli_context, nag_findings, run_make
 
 NAG_SUPPRESSIONS = {
     ("Roles/TrainingRole", "AwsSolutions-IAM5"),
@@ -20,6 +22,15 @@ CHECKOV_SKIPS = {("Storage/AccessLogs/Resource", "CKV_AWS_18")}
 @pytest.mark.parametrize("level", ["error", "warning"])
 def test_cdk_nag_aws_solutions_reports_nothing_unsuppressed(synthesized, level: str) -> None:
     assert nag_findings(synthesized.stack, level) == []
+
+
+def test_cdk_nag_runs_on_every_synth_and_would_report_a_new_finding(tmp_path) -> None:
+    """The gate is live: an unlogged, unencrypted bucket added to the stack is reported by the app's own aspect."""
+    app, stack = build_app(cli_context(), outdir=str(tmp_path))
+    s3.CfnBucket(stack, "Unsafe")
+    app.synth()
+    findings = nag_findings(stack, "error")
+    assert any(finding.startswith("/ray-on-sagemaker/Unsafe: AwsSolutions-S1") for finding in findings), findings
 
 
 def metadata_of(resources: dict, key: str) -> dict[str, object]:

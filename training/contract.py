@@ -96,7 +96,7 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
     base = paths.base_dir
     config = base / "input" / "config"
     resources = _read_json(config / "resourceconfig.json")
-    hosts = tuple(resources.get("hosts") or json.loads(env.get("SM_HOSTS", '["algo-1"]')))
+    hosts = tuple(resources.get("hosts") or _json_variable(env, "SM_HOSTS", ["algo-1"]))
     current = resources.get("current_host") or env.get("SM_CURRENT_HOST", hosts[0])
     if current not in hosts:
         raise JobError(f"current host '{current}' is not among the job's hosts {list(hosts)}")
@@ -114,7 +114,7 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
 
 def _hyperparameters(config: Path, argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any]:
     merged: dict[str, Any] = {"program": env["RAY_SM_PROGRAM"]} if "RAY_SM_PROGRAM" in env else {}
-    merged.update(json.loads(env.get("SM_HPS", "{}")))
+    merged.update(_json_variable(env, "SM_HPS", {}))
     merged.update(_read_json(config / "hyperparameters.json"))
     merged.update(parse_command_line(argv))
     return merged
@@ -163,6 +163,19 @@ def _read_json(path: Path) -> dict[str, Any]:
     if not isinstance(content, dict):
         raise JobError(f"{path} must hold a JSON object")
     return content
+
+
+def _json_variable(env: Mapping[str, str], name: str, default: Any) -> Any:
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise JobError(f"environment variable {name} is not valid JSON: '{text}'") from None
+    if type(value) is not type(default):
+        raise JobError(f"environment variable {name} must be a JSON {type(default).__name__}, got '{text}'")
+    return value
 
 
 def _count(env: Mapping[str, str], name: str, default: int) -> int:

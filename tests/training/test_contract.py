@@ -90,3 +90,15 @@ def test_a_missing_channel_names_it(tmp_path):
     env = read_environment([], {"SM_BASE_DIR": str(tmp_path)})
     with pytest.raises(JobError, match="the 'testing' data channel is missing"):
         env.channel("testing")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("SM_HOSTS", "algo-1", "environment variable SM_HOSTS is not valid JSON"),
+        ("SM_HPS", "[1]", "environment variable SM_HPS must be a JSON dict"),
+    ],
+)
+def test_bad_json_variables(tmp_path, name, text, message):
+    with pytest.raises(JobError, match=message):
+        read_environment([], {"SM_BASE_DIR": str(tmp_path), name: text})

@@ -22,16 +22,16 @@ class SettingsError(ValueError):
 class InfraSettings:
     """Everything the stack needs to know about the user's choices; context keys are the field names in camelCase."""
 
-    instance_type: str = "ml.m5.4xlarge"
-    volume_size_gb: int = 50
-    platform: str = "notebook-al2023-v1"
-    network_mode: str = "private"
-    idle_stop_minutes: int = 60
-    removal_policy: str = "retain"
-    name_prefix: str = "ray-on-sagemaker"
-    root_access: bool = False
-    keep_images: int = 20
-    checkpoint_days: int = 30
+    instance_type: str = "ml.m5.4xlarge"  # notebook instance type
+    volume_size_gb: int = 50  # notebook EBS volume (SageMaker's minimum is 5)
+    platform: str = "notebook-al2023-v1"  # AL2 platforms are being retired
+    network_mode: str = "private"  # private: NAT, no direct internet; direct: SageMaker's internet, no NAT
+    idle_stop_minutes: int = 60  # stop the notebook after this long idle; 0 keeps it running
+    removal_policy: str = "retain"  # retain keeps buckets, key and repository when the stack is deleted
+    name_prefix: str = "ray-on-sagemaker"  # stack name, resource names and training-job name prefix
+    root_access: bool = False  # root on the notebook for its users (lifecycle scripts run as root anyway)
+    keep_images: int = 20  # ECR keeps this many most recent images
+    checkpoint_days: int = 30  # objects under checkpoints/ and old versions expire after this many days
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> "InfraSettings":

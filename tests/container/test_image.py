@@ -88,7 +88,7 @@ def test_pulled_image_has_the_pinned_ray_and_torch_and_train_on_path(container: 
     script = "import ray, torch; print(ray.__version__, torch.__version__.split('+')[0])"
     versions = buildah("run", container, "--", "python", "-c", script).stdout.split()
     assert versions == [pins["ray[train,tune,default]"], pins["torch"]]
-    assert buildah("run", container, "--", "sh", "-c", "command -v train").stdout.strip() == "/usr/local/bin/train"
+    assert buildah("run", container, "--", "sh", "-c", "command -v train").stdout.strip() == "/opt/program/bin/train"
 
 
 def test_image_runs_a_training_job_as_sagemaker_starts_it(

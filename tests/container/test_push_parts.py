@@ -9,20 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from container import registry_login, tool
+from container import push, registry_login, tool
 from container.stack_outputs import OutputsError, stack_output
 from container.tag import DirtyTree, image_tag
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A throwaway git repository with one commit."""
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    (tmp_path / "file.txt").write_text("one\n")
-    subprocess.run([*git, "-C", str(tmp_path), "add", "file.txt"], check=True)
-    subprocess.run([*git, "-C", str(tmp_path), "commit", "-qm", "one"], check=True)
-    return tmp_path
+    """A throwaway git repository with one commit, in a folder of tmp_path."""
+    path = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    (path / "file.txt").write_text("one\n")
+    commit_all(path)
+    return path
+
+
+def commit_all(repo: Path) -> None:
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-C", str(repo),
+                    "commit", "-qm", "snapshot"], check=True)
 
 
 def commit_of(repo: Path) -> str:
@@ -92,3 +97,33 @@ def test_tool_prefers_a_docker_daemon_then_podman_then_buildah(monkeypatch: pyte
     monkeypatch.setattr(tool, "docker_daemon_answers", lambda: False)
     with pytest.raises(RuntimeError, match="no container tool"):
         tool.choose_tool()
+
+
+def test_push_builds_for_amd64_on_the_stack_region_base_and_records_the_uri(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    for name in ("pyproject.toml", "container/Dockerfile"):
+        (repo / name).parent.mkdir(exist_ok=True)
+        (repo / name).write_text((root / name).read_text())
+    commit_all(repo)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"S": {"RepositoryUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/r",
+                                         "Region": "eu-west-1"}}))
+    commands, logins = [], []
+    monkeypatch.setattr(push, "_run", commands.append)
+    monkeypatch.setattr(push, "login", lambda tool, hosts: logins.append((tool, hosts)))
+    monkeypatch.chdir(repo)
+
+    assert push.main(["--outputs", str(outputs), "--tool", "podman", "--gpu", "--push-args=--retry 3",
+                      "--uri-file", str(tmp_path / "uri.txt")]) == 0
+
+    uri = f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/r:{commit_of(repo)}-gpu"
+    base_registry = "763104351884.dkr.ecr.eu-west-1.amazonaws.com"
+    assert logins == [("podman", ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", base_registry])]
+    build, pushed = commands
+    assert build[:5] == ["podman", "build", "--platform", "linux/amd64", "--file"] and build[-3:] == ["--tag", uri, "."]
+    assert {f"BASE_REGISTRY={base_registry}", "TORCH_INDEX_URL="} <= set(build[build.index("--file") + 2:])
+    assert pushed == ["podman", "push", "--retry", "3", uri]
+    assert (tmp_path / "uri.txt").read_text() == uri + "\n"
+    assert (repo / "build/image/requirements.txt").read_text().startswith("torch==")

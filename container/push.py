@@ -16,7 +16,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from container.registry_login import login
+from botocore.exceptions import BotoCoreError, ClientError
+
+from container import ecr
 from container.requirements import write_requirements
 from container.stack_outputs import OutputsError, stack_output
 from container.tag import DirtyTree, image_tag
@@ -56,11 +58,14 @@ def push_image(args: argparse.Namespace) -> str:
     build_args = [f"BASE_REGISTRY={base_registry}", *(GPU_BUILD_ARGS if args.gpu else ())]
     if args.base_image:
         build_args.append(f"BASE_IMAGE={args.base_image}")
-    tool = choose_tool(args.tool)
-    write_requirements(Path("pyproject.toml"), REQUIREMENTS)
-    login(tool, [registry_host(uri), registry_host(args.base_image) if args.base_image else base_registry])
-    _run(build_command(tool, uri, build_args, shlex.split(args.build_args)))
-    _run([tool, "push", *shlex.split(args.push_args), uri])
+    if ecr.image_exists(uri):
+        print(f"{uri} is already in the repository: recording it without building it again")
+    else:
+        tool = choose_tool(args.tool)
+        write_requirements(Path("pyproject.toml"), REQUIREMENTS)
+        ecr.login(tool, [registry_host(uri), registry_host(args.base_image) if args.base_image else base_registry])
+        _run(build_command(tool, uri, build_args, shlex.split(args.build_args)))
+        _run([tool, "push", *shlex.split(args.push_args), uri])
     args.uri_file.parent.mkdir(parents=True, exist_ok=True)
     args.uri_file.write_text(uri + "\n")
     return uri
@@ -90,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         uri = push_image(parse(argv))
     except (DirtyTree, OutputsError, ValueError, RuntimeError) as error:
         print(f"push-image: {error}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"push-image: AWS said: {error}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as error:
         print(f"push-image: {shlex.join(map(str, error.cmd))} failed (exit {error.returncode})", file=sys.stderr)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from container import push, registry_login, tool
+from container import ecr, push, tool
 from container.stack_outputs import OutputsError, stack_output
 from container.tag import DirtyTree, image_tag
 
@@ -63,24 +63,42 @@ def test_stack_output_reads_the_only_stack_or_the_named_one(tmp_path: Path) -> N
 
 def test_only_ecr_registries_are_logged_in_to(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    monkeypatch.setattr(registry_login, "ecr_password", lambda region: f"secret-{region}")
-    monkeypatch.setattr(registry_login.subprocess, "run", lambda argv, **kw: calls.append((argv, kw["input"])))
+    monkeypatch.setattr(ecr, "ecr_password", lambda region: f"secret-{region}")
+    monkeypatch.setattr(ecr.subprocess, "run", lambda argv, **kw: calls.append((argv, kw["input"])))
     hosts = ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", "127.0.0.1:5000", "docker.io",
              "763104351884.dkr.ecr.eu-west-1.amazonaws.com", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"]
-    assert registry_login.login("podman", hosts) == [hosts[0], hosts[3]]
+    assert ecr.login("podman", hosts) == [hosts[0], hosts[3]]
     assert calls[0] == (["podman", "login", "--username", "AWS", "--password-stdin", hosts[0]], "secret-eu-west-1")
 
 
-def test_ecr_password_is_the_token_after_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def fake_ecr(monkeypatch: pytest.MonkeyPatch):
+    """moto's ECR in this process, with dummy credentials."""
     moto = pytest.importorskip("moto")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with moto.mock_aws():
         import boto3
 
-        token = boto3.client("ecr", region_name="us-west-2").get_authorization_token()
-        expected = base64.b64decode(token["authorizationData"][0]["authorizationToken"]).decode()
-        assert "AWS:" + registry_login.ecr_password("us-west-2") == expected
+        yield boto3.client("ecr", region_name="us-west-2")
+
+
+def test_ecr_password_is_the_token_after_aws(fake_ecr) -> None:
+    token = fake_ecr.get_authorization_token()
+    expected = base64.b64decode(token["authorizationData"][0]["authorizationToken"]).decode()
+    assert "AWS:" + ecr.ecr_password("us-west-2") == expected
+
+
+def test_image_exists_asks_ecr_for_the_tag(fake_ecr) -> None:
+    repository = fake_ecr.create_repository(repositoryName="team/ray")["repository"]
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
+                           "digest": "sha256:" + "0" * 64}, "layers": []}
+    fake_ecr.put_image(repositoryName="team/ray", imageManifest=json.dumps(manifest), imageTag="abc")
+    uri = repository["repositoryUri"]
+    assert ecr.image_exists(f"{uri}:abc")
+    assert not ecr.image_exists(f"{uri}:def")
+    assert not ecr.image_exists("127.0.0.1:5000/team/ray:abc")
 
 
 def test_tool_prefers_a_docker_daemon_then_podman_then_buildah(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,31 +117,52 @@ def test_tool_prefers_a_docker_daemon_then_podman_then_buildah(monkeypatch: pyte
         tool.choose_tool()
 
 
-def test_push_builds_for_amd64_on_the_stack_region_base_and_records_the_uri(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+REPOSITORY_URI = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/r"
+
+
+@pytest.fixture
+def push_run(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run container.push in a repository holding the image's files, recording commands instead of running them."""
     root = Path(__file__).resolve().parents[2]
     for name in ("pyproject.toml", "container/Dockerfile"):
         (repo / name).parent.mkdir(exist_ok=True)
         (repo / name).write_text((root / name).read_text())
     commit_all(repo)
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({"S": {"RepositoryUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/r",
-                                         "Region": "eu-west-1"}}))
-    commands, logins = [], []
-    monkeypatch.setattr(push, "_run", commands.append)
-    monkeypatch.setattr(push, "login", lambda tool, hosts: logins.append((tool, hosts)))
+    outputs.write_text(json.dumps({"S": {"RepositoryUri": REPOSITORY_URI, "Region": "eu-west-1"}}))
+    recorded = {"commands": [], "logins": []}
+    monkeypatch.setattr(push, "_run", recorded["commands"].append)
+    monkeypatch.setattr(ecr, "login", lambda tool, hosts: recorded["logins"].append((tool, hosts)))
     monkeypatch.chdir(repo)
 
-    assert push.main(["--outputs", str(outputs), "--tool", "podman", "--gpu", "--push-args=--retry 3",
-                      "--uri-file", str(tmp_path / "uri.txt")]) == 0
+    def run(*args: str) -> dict:
+        recorded["status"] = push.main(["--outputs", str(outputs), "--uri-file", str(tmp_path / "uri.txt"), *args])
+        recorded["uri_file"] = (tmp_path / "uri.txt").read_text()
+        return recorded
 
-    uri = f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/r:{commit_of(repo)}-gpu"
+    return run
+
+
+def test_push_builds_for_amd64_on_the_stack_region_base_and_records_the_uri(
+    push_run, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ecr, "image_exists", lambda uri: False)
+    recorded = push_run("--tool", "podman", "--gpu", "--push-args=--retry 3")
+    uri = f"{REPOSITORY_URI}:{commit_of(repo)}-gpu"
     base_registry = "763104351884.dkr.ecr.eu-west-1.amazonaws.com"
-    assert logins == [("podman", ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", base_registry])]
-    build, pushed = commands
+    assert recorded["status"] == 0 and recorded["uri_file"] == uri + "\n"
+    assert recorded["logins"] == [("podman", ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", base_registry])]
+    build, pushed = recorded["commands"]
     assert build[:5] == ["podman", "build", "--platform", "linux/amd64", "--file"] and build[-3:] == ["--tag", uri, "."]
     assert {f"BASE_REGISTRY={base_registry}", "TORCH_INDEX_URL="} <= set(build[build.index("--file") + 2:])
     assert pushed == ["podman", "push", "--retry", "3", uri]
-    assert (tmp_path / "uri.txt").read_text() == uri + "\n"
     assert (repo / "build/image/requirements.txt").read_text().startswith("torch==")
+
+
+def test_a_commit_already_in_ecr_is_recorded_without_building(
+    push_run, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ecr, "image_exists", lambda uri: True)
+    recorded = push_run("--tool", "podman")
+    assert recorded["status"] == 0 and recorded["uri_file"] == f"{REPOSITORY_URI}:{commit_of(repo)}\n"
+    assert recorded["commands"] == [] and recorded["logins"] == []

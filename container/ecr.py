@@ -1,4 +1,4 @@
-"""Log the container tool in to the ECR registries a build pulls from and pushes to.
+"""What `make push-image` asks of ECR: a login for the container tool, and whether a tag is already there.
 
 ECR wants a 12-hour token from GetAuthorizationToken (what `aws ecr get-login-password` prints), fetched
 here with boto3 so that no AWS CLI is needed. Registries that are not ECR (a test's loopback registry,
@@ -10,7 +10,9 @@ import base64
 import re
 import subprocess
 
-_ECR_HOST = re.compile(r"^\d{12}\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+_ECR_HOST = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$"
+)
 
 
 def ecr_region(host: str) -> str | None:
@@ -41,3 +43,24 @@ def login(tool: str, hosts: list[str]) -> list[str]:
         )
         done.append(host)
     return done
+
+
+def image_exists(uri: str) -> bool:
+    """Whether `host/repository:tag` is already in ECR (False for any other registry).
+
+    The project's repository has immutable tags: pushing a commit's tag again would fail after a
+    whole build, so the push asks first.
+    """
+    host, _, reference = uri.partition("/")
+    match = _ECR_HOST.match(host)
+    if match is None:
+        return False
+    import boto3
+
+    repository, _, tag = reference.rpartition(":")
+    client = boto3.client("ecr", region_name=match["region"])
+    try:
+        client.describe_images(registryId=match["account"], repositoryName=repository, imageIds=[{"imageTag": tag}])
+    except client.exceptions.ImageNotFoundException:
+        return False
+    return True

@@ -51,24 +51,28 @@ def build_command(tool: str, uri: str, build_args: Sequence[str], extra: Sequenc
 
 
 def push_image(args: argparse.Namespace) -> str:
-    """Build, push and record; return the pushed image's URI."""
+    """Build and push unless the registry already holds this tag; record the URI; return it."""
     tag = image_tag(Path.cwd(), force=args.force) + ("-gpu" if args.gpu else "")
     uri = f"{stack_output(args.outputs, 'RepositoryUri', args.stack)}:{tag}"
-    base_registry = default_base_registry(DOCKERFILE, stack_output(args.outputs, "Region", args.stack))
-    build_args = [f"BASE_REGISTRY={base_registry}", *(GPU_BUILD_ARGS if args.gpu else ())]
-    if args.base_image:
-        build_args.append(f"BASE_IMAGE={args.base_image}")
     if ecr.image_exists(uri):
         print(f"{uri} is already in the repository: recording it without building it again")
     else:
-        tool = choose_tool(args.tool)
-        write_requirements(Path("pyproject.toml"), REQUIREMENTS)
-        ecr.login(tool, [registry_host(uri), registry_host(args.base_image) if args.base_image else base_registry])
-        _run(build_command(tool, uri, build_args, shlex.split(args.build_args)))
-        _run([tool, "push", *shlex.split(args.push_args), uri])
+        build_and_push(args, uri, default_base_registry(DOCKERFILE, stack_output(args.outputs, "Region", args.stack)))
     args.uri_file.parent.mkdir(parents=True, exist_ok=True)
     args.uri_file.write_text(uri + "\n")
     return uri
+
+
+def build_and_push(args: argparse.Namespace, uri: str, base_registry: str) -> None:
+    """Log in where the build pulls and pushes, build the image as `uri`, push it."""
+    build_args = [f"BASE_REGISTRY={base_registry}", *(GPU_BUILD_ARGS if args.gpu else ())]
+    if args.base_image:
+        build_args.append(f"BASE_IMAGE={args.base_image}")
+    tool = choose_tool(args.tool)
+    write_requirements(Path("pyproject.toml"), REQUIREMENTS)
+    ecr.login(tool, [registry_host(uri), registry_host(args.base_image) if args.base_image else base_registry])
+    _run(build_command(tool, uri, build_args, shlex.split(args.build_args)))
+    _run([tool, "push", *shlex.split(args.push_args), uri])
 
 
 def _run(command: list[str]) -> None:

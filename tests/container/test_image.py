@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,16 +21,18 @@ REPOSITORY = "ray-on-sagemaker"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 PUSH_TIMEOUT_S = 900
 ROOT = Path(__file__).resolve().parents[2]
+# The first test's setup builds the base and the image and pushes it (about 5.5 min on 2 cores here).
+pytestmark = pytest.mark.timeout(1500)
 
 
-def make_push_image(repo: Path, buildah: Callable, outputs: Path, base: str, *extra: str) -> subprocess.CompletedProcess:
+def make_push_image(repo: Path, buildah: Callable, outputs: Path, base: str) -> subprocess.CompletedProcess:
     """`make push-image` in `repo` as a user without Docker would run it, pointed at the test registry."""
     # The build's pip reaches PyPI only with this machine's CA bundle; torch is already in the test base.
     build_args = "--build-arg TORCH_INDEX_URL=" + (f" -v {CA_BUNDLE}:{CA_BUNDLE}:ro" if Path(CA_BUNDLE).exists() else "")
     return subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed", "push-image", f"PY={sys.executable}",
          "CONTAINER_TOOL=buildah", f"STACK_OUTPUTS={outputs}", f"BASE_IMAGE={base}",
-         f"IMAGE_BUILD_ARGS={build_args}", "IMAGE_PUSH_ARGS=--tls-verify=false --disable-compression", *extra],
+         f"IMAGE_BUILD_ARGS={build_args}", "IMAGE_PUSH_ARGS=--tls-verify=false --disable-compression"],
         cwd=repo, env=buildah.env, capture_output=True, text=True, timeout=PUSH_TIMEOUT_S,
     )
 
@@ -77,7 +79,8 @@ def pulled(pushed: str, buildah: Callable) -> str:
 
 
 @pytest.fixture
-def container(pulled: str, buildah: Callable) -> str:
+def container(pulled: str, buildah: Callable) -> Iterator[str]:
+    """A working container of the pulled image, removed after the test."""
     name = buildah("from", pulled).stdout.strip()
     yield name
     buildah("rm", name)

@@ -2,12 +2,9 @@
 
 The image installs exactly the `training` group, so the Ray and torch it runs are the versions the
 project tests locally, and pyproject.toml stays the only place that names them.
-
-    python -m container.requirements [PYPROJECT] [GROUP]
 """
 from __future__ import annotations
 
-import sys
 import tomllib
 from pathlib import Path
 
@@ -30,8 +27,3 @@ def write_requirements(pyproject: Path, out: Path, group: str = IMAGE_GROUP) -> 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(f"{requirement}\n" for requirement in group_requirements(pyproject, group)))
     return out
-
-
-if __name__ == "__main__":
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("pyproject.toml")
-    print("\n".join(group_requirements(path, *sys.argv[2:3])))

@@ -43,14 +43,22 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
         num_gpus=env.num_gpus,
         logging_level=logging.WARNING,
     )
-    # After ray.init, which installs a SIGTERM handler that aborts the process and orphans Ray.
-    signal.signal(signal.SIGTERM, _stop)
+    # Again after ray.init, which installs a SIGTERM handler that aborts the process and orphans Ray.
+    stop_on_sigterm()
     try:
         yield
     finally:
         ray.shutdown()
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into KeyboardInterrupt, so that the job unwinds and Ray shuts down cleanly.
+
+    SageMaker stops a job with SIGTERM (SIGKILL 120 s later). In the image Python is PID 1,
+    which ignores SIGTERM unless it installs a handler, so the entry point does so at once.
+    """
+    signal.signal(signal.SIGTERM, _stop)
+
+
 def _stop(signum: int, frame: object) -> None:
-    """SageMaker stops a job with SIGTERM (SIGKILL 120 s later): unwind, so that Ray shuts down cleanly."""
     raise KeyboardInterrupt

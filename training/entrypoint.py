@@ -10,6 +10,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from training.cluster import stop_on_sigterm
 from training.contract import JobPaths, read_environment, read_paths
 from training.errors import JobError
 from training.hyperparameters import Hyperparameters
@@ -27,6 +28,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(usage())
         return 0
     paths = read_paths(environ)
+    stop_on_sigterm()
     try:
         paths.failure_file.unlink(missing_ok=True)
         env = read_environment(args, environ)

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from container.requirements import group_requirements
+from tests.support import free_port, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_BASE = "localhost/ray-sm-test-base:latest"
@@ -61,31 +58,12 @@ def buildah(require_tool: Callable[[str], str], tmp_path_factory: pytest.TempPat
     shutil.rmtree(home, ignore_errors=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_answering(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + REGISTRY_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"docker-registry exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)  # polling interval, not synchronisation: the loop ends on an answer
-    raise RuntimeError(f"docker-registry did not answer {url} within {REGISTRY_START_TIMEOUT_S} s")
-
-
 @pytest.fixture(scope="session")
 def registry(require_tool: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Debian's docker-registry (a real OCI registry) on a free loopback port; yields `127.0.0.1:PORT`."""
     require_tool("docker-registry")
     home = tmp_path_factory.mktemp("registry")
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     (home / "config.yml").write_text(
         f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {home}/data\n"
         f"http:\n  addr: {address}\n  secret: test-only\n"
@@ -93,7 +71,7 @@ def registry(require_tool: Callable[[str], str], tmp_path_factory: pytest.TempPa
     with open(home / "log", "wb") as log:
         process = subprocess.Popen(["docker-registry", "serve", str(home / "config.yml")], stdout=log, stderr=log)
     try:
-        _wait_until_answering(f"http://{address}/v2/", process)
+        wait_until_answering(f"http://{address}/v2/", process, REGISTRY_START_TIMEOUT_S)
         yield address
     finally:
         process.terminate()
@@ -133,7 +111,7 @@ def base_image(buildah: Callable, require_tool: Callable[[str], str]) -> str:
     require_tool("mmdebstrap")
     container = buildah("from", "scratch").stdout.strip()
     root = buildah("mount", container).stdout.strip()
-    site = f'"$1/usr/local/lib/python3.11/dist-packages"'
+    site = '"$1/usr/local/lib/python3.11/dist-packages"'
     install_torch = f"{sys.executable} -m pip install --quiet --no-compile --target {site} {_torch_wheel()}"
     subprocess.run(["mmdebstrap", "--quiet", "--variant=apt", f"--include={BASE_PACKAGES}",
                     f"--customize-hook={install_torch}", "bookworm", root], check=True)

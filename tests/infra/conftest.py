@@ -5,16 +5,14 @@ cdk-nag, checkov and cfn-lint test reads that one result.
 """
 
 import os
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from aws_cdk.assertions import Template
 
 from tests.infra.helpers import ROOT, Synthesized, synthesize
+from tests.support import free_port, wait_until_answering
 
 MOTO_START_SECONDS = 60
 
@@ -54,26 +52,6 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory, require_tool) -> dict[str,
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_ready(url: str, process: subprocess.Popen) -> None:
-    """Poll moto_server's health endpoint until it answers (no fixed sleep)."""
-    deadline = time.monotonic() + MOTO_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited early with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"moto_server did not answer at {url} within {MOTO_START_SECONDS} s")
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory, require_tool) -> Iterator[str]:
     """A moto_server of our own on a free loopback port, stopped at the end of the session."""
@@ -84,7 +62,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory, require_tool) -> Ite
     process = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     try:
-        wait_until_ready(url, process)
+        wait_until_answering(f"{url}/moto-api/", process, MOTO_START_SECONDS)
         yield url
     finally:
         process.terminate()

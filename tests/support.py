@@ -1,10 +1,13 @@
 """Helpers for tests that start a server of their own on loopback."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -26,3 +29,16 @@ def wait_until_answering(url: str, process: subprocess.Popen, timeout_s: float) 
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{process.args[0]} did not answer {url} within {timeout_s} s")
+
+
+@contextlib.contextmanager
+def serving(argv: Sequence[str], health_url: str, log: Path, timeout_s: float = 60) -> Iterator[subprocess.Popen]:
+    """Run a server until the block ends: started, polled until it answers, then stopped and reaped."""
+    with log.open("wb") as stream:
+        process = subprocess.Popen(list(argv), stdout=stream, stderr=subprocess.STDOUT)
+    try:
+        wait_until_answering(health_url, process, timeout_s)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,7 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
     base = paths.base_dir
     config = base / "input" / "config"
     resources = _read_json(config / "resourceconfig.json")
-    hosts = tuple(resources.get("hosts") or _json_variable(env, "SM_HOSTS", ["algo-1"]))
+    hosts = tuple(resources.get("hosts") or _variable(env, "SM_HOSTS", ["algo-1"], _json_of(list)))
     current = resources.get("current_host") or env.get("SM_CURRENT_HOST", hosts[0])
     if current not in hosts:
         raise JobError(f"current host '{current}' is not among the job's hosts {list(hosts)}")
@@ -114,7 +114,7 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
 
 def _hyperparameters(config: Path, argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any]:
     merged: dict[str, Any] = {"program": env["RAY_SM_PROGRAM"]} if "RAY_SM_PROGRAM" in env else {}
-    merged.update(_json_variable(env, "SM_HPS", {}))
+    merged.update(_variable(env, "SM_HPS", {}, _json_of(dict)))
     merged.update(_read_json(config / "hyperparameters.json"))
     merged.update(parse_command_line(argv))
     return merged
@@ -165,30 +165,42 @@ def _read_json(path: Path) -> dict[str, Any]:
     return content
 
 
-def _json_variable(env: Mapping[str, str], name: str, default: Any) -> Any:
+def _variable(env: Mapping[str, str], name: str, default: Any, convert: Callable[[str], Any]) -> Any:
+    """An SM_* variable converted, or default when unset; convert's ValueError says what is wrong."""
     text = env.get(name)
     if text is None:
         return default
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        raise JobError(f"environment variable {name} is not valid JSON: '{text}'") from None
-    if type(value) is not type(default):
-        raise JobError(f"environment variable {name} must be a JSON {type(default).__name__}, got '{text}'")
-    return value
+        return convert(text)
+    except ValueError as error:
+        raise JobError(f"environment variable {name} {error}, got '{text}'") from None
 
 
 def _count(env: Mapping[str, str], name: str, default: int) -> int:
-    text = env.get(name)
-    if text is None:
-        return default
+    return _variable(env, name, default, _whole_number)
+
+
+def _whole_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise JobError(f"environment variable {name} must be a whole number, got '{text}'") from None
+        raise ValueError("must be a whole number") from None
     if value < 0:
-        raise JobError(f"environment variable {name} must not be negative, got {value}")
+        raise ValueError("must not be negative")
     return value
+
+
+def _json_of(kind: type) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError("is not valid JSON") from None
+        if not isinstance(value, kind):
+            raise ValueError(f"must be a JSON {kind.__name__}")
+        return value
+
+    return convert
 
 
 def _visible_gpus() -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from container.requirements import group_requirements
-from tests.support import free_port, wait_until_answering
+from tests.support import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_BASE = "localhost/ray-sm-test-base:latest"
@@ -68,15 +68,10 @@ def registry(require_tool: Callable[[str], str], tmp_path_factory: pytest.TempPa
         f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {home}/data\n"
         f"http:\n  addr: {address}\n  secret: test-only\n"
     )
-    with open(home / "log", "wb") as log:
-        process = subprocess.Popen(["docker-registry", "serve", str(home / "config.yml")], stdout=log, stderr=log)
-    try:
-        wait_until_answering(f"http://{address}/v2/", process, REGISTRY_START_TIMEOUT_S)
+    argv = ["docker-registry", "serve", str(home / "config.yml")]
+    with serving(argv, f"http://{address}/v2/", home / "log", REGISTRY_START_TIMEOUT_S):
         yield address
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

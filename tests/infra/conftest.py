@@ -5,14 +5,13 @@ cdk-nag, checkov and cfn-lint test reads that one result.
 """
 
 import os
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 from aws_cdk.assertions import Template
 
 from tests.infra.helpers import ROOT, Synthesized, synthesize
-from tests.support import free_port, wait_until_answering
+from tests.support import free_port, serving
 
 MOTO_START_SECONDS = 60
 
@@ -58,13 +57,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory, require_tool) -> Ite
     moto = str(ROOT / ".venv" / "bin" / "moto_server")
     require_tool(moto)
     port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    process = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
-    try:
-        wait_until_answering(f"{url}/moto-api/", process, MOTO_START_SECONDS)
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with serving([moto, "-H", "127.0.0.1", "-p", str(port)], f"{url}/moto-api/", log, MOTO_START_SECONDS):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()

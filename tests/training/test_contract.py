@@ -95,7 +95,7 @@ def test_a_missing_channel_names_it(tmp_path):
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("SM_HOSTS", "algo-1", "environment variable SM_HOSTS is not valid JSON"),
+        ("SM_HOSTS", "algo-1", "environment variable SM_HOSTS is not valid JSON, got .algo-1."),
         ("SM_HPS", "[1]", "environment variable SM_HPS must be a JSON dict"),
     ],
 )

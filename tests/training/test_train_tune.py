@@ -7,7 +7,7 @@ import torch
 
 from training.mnist import load_channel
 from training.model import Net
-from training.loop import evaluate, to_input
+from training.loop import evaluate
 
 pytestmark = pytest.mark.usefixtures("ray_two_nodes")
 

@@ -37,20 +37,22 @@ def tree_pss_bytes(root: int) -> int:
 
 
 class PeakMemory:
-    """Samples a process tree's PSS in the background until stopped; keeps the peak."""
+    """Samples a process tree's PSS in the background until stopped; keeps the peak (0: no sampling)."""
 
-    def __init__(self, root: int, interval_s: float = 0.25) -> None:
+    def __init__(self, root: int, interval_s: float) -> None:
         self.root, self.interval_s, self.peak = root, interval_s, 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> PeakMemory:
-        self._thread.start()
+        if self.interval_s > 0:
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._done.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def _sample(self) -> None:
         while not self._done.wait(self.interval_s):

@@ -93,7 +93,10 @@ def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
     return tune.Tuner(
         trainable,
         param_space={"beta_1": tune.grid_search(list(hp.beta_1_grid)), "beta_2": tune.grid_search(list(hp.beta_2_grid))},
-        tune_config=tune.TuneConfig(metric=METRIC, mode=MODE, scheduler=scheduler, max_concurrent_trials=concurrent),
+        # reuse_actors: a finished trial's process takes the next one, instead of a new process importing torch.
+        tune_config=tune.TuneConfig(
+            metric=METRIC, mode=MODE, scheduler=scheduler, max_concurrent_trials=concurrent, reuse_actors=True
+        ),
         run_config=tune.RunConfig(
             name=RUN_NAME,
             storage_path=str(path.parent),

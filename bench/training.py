@@ -99,13 +99,15 @@ def plain_loop_seconds(channels: dict[str, Path]) -> float:
 
 def bench_throughput(work: Path, channels: dict[str, Path]) -> dict[str, dict[str, float]]:
     samples = len(load_channel(channels["training"], "training"))
-    seconds = {"plain PyTorch loop (all cores)": plain_loop_seconds(channels)}
+    seconds = {}
     for name, extra in (
         ("train.py default sizing", {}),
         ("seed sizing (num_workers=1, 1 CPU)", {"num-workers": "1", "cpus-per-worker": "1"}),
     ):
         output = run_job(work / name.split()[0], {**BATCH, "epochs": str(EPOCHS), **extra}, channels)[0]
         seconds[name] = steady_epoch_seconds(output)
+    # Last, so that this process's own torch threads are not around while the jobs run.
+    seconds["plain PyTorch loop (all cores)"] = plain_loop_seconds(channels)
     floor = samples / seconds["plain PyTorch loop (all cores)"]
     return {
         name: {"samples_per_second": samples / value, "ratio_to_plain_loop": samples / value / floor}

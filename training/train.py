@@ -18,7 +18,7 @@ from ray.train.torch import TorchConfig, TorchTrainer
 from training.cluster import ray_cluster
 from training.contract import JobEnvironment
 from training.data import load_datasets
-from training.loop import Session, run_loop
+from training.loop import CHECKPOINT_FILE, Session, run_loop
 from training.outputs import save_model
 from training.sizing import plan_workers
 
@@ -35,10 +35,21 @@ def train_worker(config: dict[str, Any]) -> dict[str, float]:
         device=ray.train.torch.get_device(),
         prepare_model=ray.train.torch.prepare_model,
         prepare_loader=lambda loader: ray.train.torch.prepare_data_loader(loader, add_dist_sampler=False),
-        get_checkpoint=ray.train.get_checkpoint,
+        get_checkpoint=lambda: ray.train.get_checkpoint() or newest_saved_checkpoint(Path(config["run_folder"])),
         report=_report,
     )
     return run_loop(config["hyperparameters"], train, test, session, config["threads"])
+
+
+def newest_saved_checkpoint(run_folder: Path) -> ray.train.Checkpoint | None:
+    """The newest complete checkpoint on disk, for when Ray's own record of the run has none.
+
+    Ray Train records checkpoints in a snapshot its controller writes when it processes a report;
+    a job stopped (SIGTERM, spot reclaim) between the write of a checkpoint and that record would
+    otherwise start over although the folder SageMaker restored holds the checkpoint.
+    """
+    saved = sorted(run_folder.glob(f"checkpoint_*/{CHECKPOINT_FILE}"))  # names sort by time
+    return ray.train.Checkpoint.from_directory(str(saved[-1].parent)) if saved else None
 
 
 def _report(metrics: dict[str, float], folder: Path | None) -> None:
@@ -59,7 +70,12 @@ def run(env: JobEnvironment) -> Path:
     with ray_cluster(env):
         trainer = TorchTrainer(
             train_worker,
-            train_loop_config={"hyperparameters": hp, "data": ray.put((train, test)), "threads": plan.cpus_per_worker},
+            train_loop_config={
+                "hyperparameters": hp,
+                "data": ray.put((train, test)),
+                "threads": plan.cpus_per_worker,
+                "run_folder": str(env.paths.checkpoint_dir.resolve() / RUN_NAME),
+            },
             torch_config=TorchConfig(backend=plan.backend),
             scaling_config=ray.train.ScalingConfig(
                 num_workers=plan.num_workers, use_gpu=plan.use_gpu, resources_per_worker=plan.resources_per_worker

@@ -56,7 +56,9 @@ def test_sigterm_then_rerun_continues_from_the_saved_epoch(make_job, quick):
     output = second.communicate(timeout=300)[0]
 
     assert second.returncode == 0, output
-    saved = int(re.search(r"resuming after epoch (\d+)", output).group(1))
+    resumed = re.search(r"resuming after epoch (\d+)", output)
+    assert resumed, output
+    saved = int(resumed.group(1))
     assert 1 <= saved < EPOCHS
     epochs_run = [int(n) for n in re.findall(r"epoch=(\d+) train_loss=", output)]
     assert epochs_run == list(range(saved + 1, EPOCHS + 1))

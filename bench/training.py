@@ -79,16 +79,7 @@ def steady_epoch_seconds(output: str) -> float:
 def plain_loop_seconds(channels: dict[str, Path]) -> float:
     """The floor: the same loop, model, data and batch in one process with every core, no Ray."""
     hp = Hyperparameters.from_strings({**BATCH, "epochs": str(EPOCHS)})
-    session = Session(
-        rank=0,
-        world_size=1,
-        device=torch.device("cpu"),
-        prepare_model=lambda model: model,
-        prepare_loader=lambda loader: loader,
-        get_checkpoint=lambda: None,
-        report=lambda metrics, folder: None,
-        log_steps=False,
-    )
+    session = Session.single_process(torch.device("cpu"), get_checkpoint=lambda: None, report=lambda metrics, folder: None)
     train = load_channel(channels["training"], "training")
     test = load_channel(channels["testing"], "testing")
     lines = io.StringIO()

@@ -38,6 +38,25 @@ class Session:
     report: Callable[[dict[str, float], Path | None], None]
     log_steps: bool = True
 
+    @classmethod
+    def single_process(
+        cls,
+        device: torch.device,
+        get_checkpoint: Callable[[], Any],
+        report: Callable[[dict[str, float], Path | None], None],
+    ) -> Session:
+        """One process training alone (a Tune trial, the benchmark's plain loop): no DDP, quiet steps."""
+        return cls(
+            rank=0,
+            world_size=1,
+            device=device,
+            prepare_model=lambda model: model.to(device),
+            prepare_loader=lambda loader: loader,
+            get_checkpoint=get_checkpoint,
+            report=report,
+            log_steps=False,
+        )
+
 
 class _IndexedDigits(Dataset):
     """Serves a whole batch per lookup: one vectorised numpy index instead of N small ones."""

@@ -35,16 +35,7 @@ def tune_trial(config: dict[str, Any], data: tuple[Digits, Digits], base: Hyperp
     """One trial: the shared loop with the trial's betas and Ray Tune's session."""
     hp = dataclasses.replace(base, **{name: config[name] for name in SEARCHED})
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    session = Session(
-        rank=0,
-        world_size=1,
-        device=device,
-        prepare_model=lambda model: model.to(device),
-        prepare_loader=lambda loader: loader,
-        get_checkpoint=tune.get_checkpoint,
-        report=_report,
-        log_steps=False,
-    )
+    session = Session.single_process(device, get_checkpoint=tune.get_checkpoint, report=_report)
     run_loop(hp, *data, session, threads)
 
 

@@ -39,7 +39,7 @@ test: $(INSTALLED) $(TEST_PREREQS) ## run every test
 	$(PY) -m pytest
 
 bench: $(INSTALLED) ## measure throughput, tune efficiency and cold start; writes bench/results/
-	$(PY) -m bench.training
+	$(PY) -m bench.training $(BENCH_ARGS)
 
 clean: ## remove generated files (keeps the environments)
 	rm -rf demo cdk.out bench/results .pytest_cache

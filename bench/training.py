@@ -6,6 +6,7 @@ folder). Prints a table and writes bench/results/training-<time>.json.
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -79,7 +80,9 @@ def steady_epoch_seconds(output: str) -> float:
 def plain_loop_seconds(channels: dict[str, Path]) -> float:
     """The floor: the same loop, model, data and batch in one process with every core, no Ray."""
     hp = Hyperparameters.from_strings({**BATCH, "epochs": str(EPOCHS)})
-    session = Session.single_process(torch.device("cpu"), get_checkpoint=lambda: None, report=lambda metrics, folder: None)
+    session = Session.single_process(
+        torch.device("cpu"), get_checkpoint=lambda: None, report=lambda metrics, folder: None
+    )
     train = load_channel(channels["training"], "training")
     test = load_channel(channels["testing"], "testing")
     lines = io.StringIO()
@@ -88,22 +91,48 @@ def plain_loop_seconds(channels: dict[str, Path]) -> float:
     return steady_epoch_seconds(lines.getvalue())
 
 
-def bench_throughput(work: Path, channels: dict[str, Path]) -> dict[str, dict[str, float]]:
+SIZINGS = {
+    "train.py default sizing": {},
+    "seed sizing (num_workers=1, 1 CPU)": {"num-workers": "1", "cpus-per-worker": "1"},
+}
+PLAIN = "plain PyTorch loop (all cores)"
+
+
+def bench_throughput(work: Path, channels: dict[str, Path], rounds: int) -> dict[str, dict]:
+    """Samples/s of each sizing against the plain loop timed just before and just after it.
+
+    This machine's speed drifts by 20 % within minutes (the plain loop alone has run 1.8 to
+    2.4 s per epoch in one session), so each job is compared with the floor measured around
+    it, not with one far away, and each contender is summarised by its median round.
+    """
     samples = len(load_channel(channels["training"], "training"))
-    seconds = {}
-    for name, extra in (
-        ("train.py default sizing", {}),
-        ("seed sizing (num_workers=1, 1 CPU)", {"num-workers": "1", "cpus-per-worker": "1"}),
-    ):
-        output = run_job(work / name.split()[0], {**BATCH, "epochs": str(EPOCHS), **extra}, channels)[0]
-        seconds[name] = steady_epoch_seconds(output)
-    # Last, so that this process's own torch threads are not around while the jobs run.
-    seconds["plain PyTorch loop (all cores)"] = plain_loop_seconds(channels)
-    floor = samples / seconds["plain PyTorch loop (all cores)"]
-    return {
-        name: {"samples_per_second": samples / value, "ratio_to_plain_loop": samples / value / floor}
-        for name, value in seconds.items()
+    seconds: dict[str, list[float]] = {name: [] for name in SIZINGS}
+    ratios: dict[str, list[float]] = {name: [] for name in SIZINGS}
+    # The plain loop runs in this process between jobs, so its torch threads are idle while they run.
+    plain = [plain_loop_seconds(channels)]
+    for turn in range(1, rounds + 1):
+        for name, extra in SIZINGS.items():
+            output = run_job(work / f"{name.split()[0]}-{turn}", {**BATCH, "epochs": str(EPOCHS), **extra}, channels)[0]
+            seconds[name].append(steady_epoch_seconds(output))
+            plain.append(plain_loop_seconds(channels))
+            ratios[name].append((plain[-2] + plain[-1]) / 2 / seconds[name][-1])
+        summary = ", ".join(f"{name} {values[-1]:.2f}x plain" for name, values in ratios.items())
+        print(f"round {turn}/{rounds}: {summary}", flush=True)
+    rows = {
+        name: {
+            "samples_per_second": samples / float(np.median(seconds[name])),
+            "ratio_to_plain_loop": float(np.median(ratios[name])),
+            "ratio_per_round": ratios[name],
+            "epoch_seconds_per_round": seconds[name],
+        }
+        for name in SIZINGS
     }
+    rows[PLAIN] = {
+        "samples_per_second": samples / float(np.median(plain)),
+        "ratio_to_plain_loop": 1.0,
+        "epoch_seconds_per_round": plain,
+    }
+    return rows
 
 
 def bench_tune(work: Path, channels: dict[str, Path], cold_start: float) -> dict[str, float]:
@@ -129,23 +158,32 @@ def bench_cold_start(work: Path, channels: dict[str, Path]) -> float:
     return run_job(work / "cold", {**BATCH, "epochs": "1", "log-interval": "1"}, channels)[2]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.training", description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="turns of the throughput contenders (default 3)")
+    rounds = parser.parse_args(argv).rounds
+    if rounds < 1:
+        parser.error(f"--rounds must be at least 1, not {rounds}")
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         work = Path(scratch)
         channels = make_data(work / "data")
         cold = bench_cold_start(work, channels)
         report = {
             "machine": {"cpus": CPUS, "torch": torch.__version__},
-            "throughput": bench_throughput(work, channels),
+            "throughput": bench_throughput(work, channels, rounds),
             "tune": bench_tune(work, channels, cold),
             "cold_start_seconds_to_first_step": cold,
         }
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"training-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nthroughput ({CPUS} CPUs, batch 128, mean of epochs 2-{EPOCHS})")
+    print(f"\nthroughput ({CPUS} CPUs, batch 128, mean of epochs 2-{EPOCHS}, median of {rounds} rounds)")
     for name, row in report["throughput"].items():
-        print(f"  {name:<40} {row['samples_per_second']:>9.0f} samples/s  {row['ratio_to_plain_loop']:>5.2f}x plain")
+        spread = row.get("ratio_per_round")
+        print(
+            f"  {name:<40} {row['samples_per_second']:>9.0f} samples/s  {row['ratio_to_plain_loop']:>5.2f}x plain"
+            + (f"  (rounds {min(spread):.2f}-{max(spread):.2f}x)" if spread else "")
+        )
     print("tune")
     for name, value in report["tune"].items():
         print(f"  {name:<44} {value:>9.2f}")

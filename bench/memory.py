@@ -6,30 +6,16 @@ them once per process and hide exactly the saving the benchmark is meant to show
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
-_PROC = Path("/proc")
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for stat in _PROC.glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        tree.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    return tree
+from bench.processes import PROC, descendants
 
 
 def tree_pss_bytes(root: int) -> int:
     """Sum of PSS over root and all its descendants now."""
-    tree, pending, total = _children(), [root], 0
-    while pending:
-        pid = pending.pop()
-        pending += tree.get(pid, [])
+    total = 0
+    for pid in descendants(root):
         try:
-            rollup = (_PROC / str(pid) / "smaps_rollup").read_text()
+            rollup = (PROC / str(pid) / "smaps_rollup").read_text()
         except OSError:
             continue
         total += next(int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:"))

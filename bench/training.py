@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -22,6 +23,7 @@ import pandas as pd
 import torch
 
 from bench.memory import PeakMemory
+from bench.processes import cpu_seconds
 from launcher.local import command, layout
 from training.demo_data import write_digits
 from training.hyperparameters import Hyperparameters
@@ -46,30 +48,58 @@ def make_data(folder: Path) -> dict[str, Path]:
     return channels
 
 
+@dataclasses.dataclass
+class JobRun:
+    """What one benchmark job printed and cost."""
+
+    output: str
+    wall_seconds: float
+    first_step_seconds: float
+    peak_pss_bytes: int
+    # (monotonic time, CPU seconds per process of the job's tree) when each metric line appeared
+    cpu_at_epoch_ends: list[tuple[float, dict[int, tuple[str, float]]]]
+
+
 def run_job(
     root: Path, hyperparameters: dict[str, str], channels: dict[str, Path], memory_interval_s: float = 0
-) -> tuple[str, float, float, int]:
-    """Run a job like the image does; return its output, wall seconds, seconds to the first step, peak PSS.
+) -> JobRun:
+    """Run a job like the image does, and measure it.
 
     Memory is sampled only when asked (memory_interval_s > 0): reading every process's smaps costs
-    CPU that would otherwise slow the very job being timed.
+    CPU that would otherwise slow the very job being timed. CPU times are read only at epoch ends.
     """
     layout(root, hyperparameters, channels)
     argv, env = command(root)
     started = time.perf_counter()
     first_step = float("nan")
-    lines = []
+    lines, cpu = [], []
     process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with PeakMemory(process.pid, memory_interval_s) as memory:
         for line in process.stdout:
             lines.append(line)
             if first_step != first_step and " step=1/" in line:
                 first_step = time.perf_counter() - started
+            if METRIC_LINE.search(line):
+                cpu.append((time.perf_counter(), cpu_seconds(process.pid)))
         process.wait()
     output = "".join(lines)
     if process.returncode != 0:
         raise RuntimeError(f"benchmark job in {root} failed:\n{output[-3000:]}")
-    return output, time.perf_counter() - started, first_step, memory.peak
+    return JobRun(output, time.perf_counter() - started, first_step, memory.peak, cpu)
+
+
+def cpus_busy(run: JobRun) -> dict[str, float]:
+    """CPUs kept busy, on average from the end of epoch 1 to the last, by the training workers and by the rest.
+
+    The rest is what Ray itself costs while training runs (controller, helper actors, raylet, GCS,
+    dashboard, log monitor): a fixed cost whose share shrinks as the host has more CPUs.
+    """
+    (start, before), (end, after) = run.cpu_at_epoch_ends[0], run.cpu_at_epoch_ends[-1]
+    busy = {"training workers": 0.0, "rest of Ray": 0.0}
+    for pid, (title, seconds) in after.items():
+        part = "training workers" if title.startswith("ray::RayTrainWorker") else "rest of Ray"
+        busy[part] += (seconds - before.get(pid, (title, 0.0))[1]) / (end - start)
+    return busy
 
 
 def steady_epoch_seconds(output: str) -> float:
@@ -108,12 +138,14 @@ def bench_throughput(work: Path, channels: dict[str, Path], rounds: int) -> dict
     samples = len(load_channel(channels["training"], "training"))
     seconds: dict[str, list[float]] = {name: [] for name in SIZINGS}
     ratios: dict[str, list[float]] = {name: [] for name in SIZINGS}
+    busy: dict[str, list[dict[str, float]]] = {name: [] for name in SIZINGS}
     # The plain loop runs in this process between jobs, so its torch threads are idle while they run.
     plain = [plain_loop_seconds(channels)]
     for turn in range(1, rounds + 1):
         for name, extra in SIZINGS.items():
-            output = run_job(work / f"{name.split()[0]}-{turn}", {**BATCH, "epochs": str(EPOCHS), **extra}, channels)[0]
-            seconds[name].append(steady_epoch_seconds(output))
+            job = run_job(work / f"{name.split()[0]}-{turn}", {**BATCH, "epochs": str(EPOCHS), **extra}, channels)
+            seconds[name].append(steady_epoch_seconds(job.output))
+            busy[name].append(cpus_busy(job))
             plain.append(plain_loop_seconds(channels))
             ratios[name].append((plain[-2] + plain[-1]) / 2 / seconds[name][-1])
         summary = ", ".join(f"{name} {values[-1]:.2f}x plain" for name, values in ratios.items())
@@ -124,6 +156,7 @@ def bench_throughput(work: Path, channels: dict[str, Path], rounds: int) -> dict
             "ratio_to_plain_loop": float(np.median(ratios[name])),
             "ratio_per_round": ratios[name],
             "epoch_seconds_per_round": seconds[name],
+            "cpus_busy": {part: float(np.median([row[part] for row in busy[name]])) for part in busy[name][0]},
         }
         for name in SIZINGS
     }
@@ -141,21 +174,21 @@ def bench_tune(work: Path, channels: dict[str, Path], cold_start: float) -> dict
     grid = run_job(work / "tune-16", tune, channels, 1.0)
     table = pd.read_csv(work / "tune-16" / "output" / "data" / "results.csv")
     ideal = table["time_total_s"].sum() / CPUS
-    search_wall = grid[1] - cold_start
+    search_wall = grid.wall_seconds - cold_start
     return {
         "trials": len(table),
-        "wall_seconds": grid[1],
+        "wall_seconds": grid.wall_seconds,
         "search_wall_seconds (wall - cold start)": search_wall,
         "ideal_seconds (sum of trial times / CPUs)": ideal,
         "wall_to_ideal": search_wall / ideal,
-        "peak_pss_mib_16_trials": grid[3] / 2**20,
-        "peak_pss_mib_1_trial": one[3] / 2**20,
-        "memory_ratio_16_to_1": grid[3] / one[3],
+        "peak_pss_mib_16_trials": grid.peak_pss_bytes / 2**20,
+        "peak_pss_mib_1_trial": one.peak_pss_bytes / 2**20,
+        "memory_ratio_16_to_1": grid.peak_pss_bytes / one.peak_pss_bytes,
     }
 
 
 def bench_cold_start(work: Path, channels: dict[str, Path]) -> float:
-    return run_job(work / "cold", {**BATCH, "epochs": "1", "log-interval": "1"}, channels)[2]
+    return run_job(work / "cold", {**BATCH, "epochs": "1", "log-interval": "1"}, channels).first_step_seconds
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,6 +217,9 @@ def main(argv: list[str] | None = None) -> None:
             f"  {name:<40} {row['samples_per_second']:>9.0f} samples/s  {row['ratio_to_plain_loop']:>5.2f}x plain"
             + (f"  (rounds {min(spread):.2f}-{max(spread):.2f}x)" if spread else "")
         )
+        if "cpus_busy" in row:
+            parts = ", ".join(f"{part} {cpus:.2f}" for part, cpus in row["cpus_busy"].items())
+            print(f"  {'':<40} CPUs busy during steady epochs: {parts} (of {CPUS})")
     print("tune")
     for name, value in report["tune"].items():
         print(f"  {name:<44} {value:>9.2f}")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 from collections.abc import Iterator
 
 import ray
 
 from training.contract import JobEnvironment
 from training.errors import JobError
+from training.stopping import stop_on_sigterm
 
 
 # Ray settings for a job's logs; its processes inherit them from the driver's environment.
@@ -49,16 +49,3 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
-
-
-def stop_on_sigterm() -> None:
-    """Turn SIGTERM into KeyboardInterrupt, so that the job unwinds and Ray shuts down cleanly.
-
-    SageMaker stops a job with SIGTERM (SIGKILL 120 s later). In the image Python is PID 1,
-    which ignores SIGTERM unless it installs a handler, so the entry point does so at once.
-    """
-    signal.signal(signal.SIGTERM, _stop)
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt

@@ -10,11 +10,12 @@ import signal
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from training.cluster import stop_on_sigterm
+
 from training.contract import JobPaths, read_environment, read_paths
 from training.errors import JobError
 from training.hyperparameters import Hyperparameters
 from training.outputs import discard_model
+from training.stopping import stop_on_sigterm
 
 EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import threading
 
-from bench.processes import PROC, descendants
+from bench.processes import PROC, tree_stats
 
 
 def tree_pss_bytes(root: int) -> int:
     """Sum of PSS over root and all its descendants now."""
     total = 0
-    for pid in descendants(root):
+    for pid in tree_stats(root):
         try:
             rollup = (PROC / str(pid) / "smaps_rollup").read_text()
         except OSError:

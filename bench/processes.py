@@ -12,34 +12,31 @@ PROC = Path("/proc")
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def _stat_fields(pid: int) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command name (which may hold spaces), from state on."""
-    return (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-
-
-def descendants(root: int) -> list[int]:
-    """root and every process below it now."""
-    children: dict[int, list[int]] = {}
-    for stat in PROC.glob("[0-9]*/stat"):
+def tree_stats(root: int) -> dict[int, list[str]]:
+    """root and every process below it now, each with its /proc/<pid>/stat fields from state on."""
+    stats: dict[int, list[str]] = {}
+    for path in PROC.glob("[0-9]*/stat"):
         try:
-            parent = int(_stat_fields(int(stat.parent.name))[1])
-        except (OSError, IndexError, ValueError):
+            stats[int(path.parent.name)] = path.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
             continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    found, pending = [], [root]
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    tree, pending = {}, [root]
     while pending:
         pid = pending.pop()
-        found.append(pid)
+        if pid in stats:
+            tree[pid] = stats[pid]
         pending += children.get(pid, [])
-    return found
+    return tree
 
 
 def cpu_seconds(root: int) -> dict[int, tuple[str, float]]:
     """Each process of the tree: its title (Ray names its workers `ray::<Actor>`) and CPU seconds so far."""
     used = {}
-    for pid in descendants(root):
+    for pid, fields in tree_stats(root).items():
         try:
-            fields = _stat_fields(pid)
             title = (PROC / str(pid) / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
         except OSError:
             continue

@@ -28,7 +28,7 @@ from launcher.local import command, layout
 from training.demo_data import write_digits
 from training.hyperparameters import Hyperparameters
 from training.loop import Session, run_loop
-from training.mnist import FILES, load_channel, write_idx
+from training.mnist import FILES, Digits, load_channel, write_idx
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TILE = 8  # the digits repeated 8 times: 11,496 training images, long enough epochs to time
@@ -107,14 +107,12 @@ def steady_epoch_seconds(output: str) -> float:
     return float(np.mean([float(seconds) for epoch, seconds in METRIC_LINE.findall(output) if int(epoch) > 1]))
 
 
-def plain_loop_seconds(channels: dict[str, Path]) -> float:
+def plain_loop_seconds(train: Digits, test: Digits) -> float:
     """The floor: the same loop, model, data and batch in one process with every core, no Ray."""
     hp = Hyperparameters.from_strings({**BATCH, "epochs": str(EPOCHS)})
     session = Session.single_process(
         torch.device("cpu"), get_checkpoint=lambda: None, report=lambda metrics, folder: None
     )
-    train = load_channel(channels["training"], "training")
-    test = load_channel(channels["testing"], "testing")
     lines = io.StringIO()
     with contextlib.redirect_stdout(lines):
         run_loop(hp, train, test, session, threads=CPUS)
@@ -135,18 +133,19 @@ def bench_throughput(work: Path, channels: dict[str, Path], rounds: int) -> dict
     2.4 s per epoch in one session), so each job is compared with the floor measured around
     it, not with one far away, and each contender is summarised by its median round.
     """
-    samples = len(load_channel(channels["training"], "training"))
+    data = load_channel(channels["training"], "training"), load_channel(channels["testing"], "testing")
+    samples = len(data[0])
     seconds: dict[str, list[float]] = {name: [] for name in SIZINGS}
     ratios: dict[str, list[float]] = {name: [] for name in SIZINGS}
     busy: dict[str, list[dict[str, float]]] = {name: [] for name in SIZINGS}
     # The plain loop runs in this process between jobs, so its torch threads are idle while they run.
-    plain = [plain_loop_seconds(channels)]
+    plain = [plain_loop_seconds(*data)]
     for turn in range(1, rounds + 1):
         for name, extra in SIZINGS.items():
             job = run_job(work / f"{name.split()[0]}-{turn}", {**BATCH, "epochs": str(EPOCHS), **extra}, channels)
             seconds[name].append(steady_epoch_seconds(job.output))
             busy[name].append(cpus_busy(job))
-            plain.append(plain_loop_seconds(channels))
+            plain.append(plain_loop_seconds(*data))
             ratios[name].append((plain[-2] + plain[-1]) / 2 / seconds[name][-1])
         summary = ", ".join(f"{name} {values[-1]:.2f}x plain" for name, values in ratios.items())
         print(f"round {turn}/{rounds}: {summary}", flush=True)

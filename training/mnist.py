@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,8 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     """Parse one IDX file; every way it can be wrong is a JobError naming the file."""
     try:
         raw = _read_bytes(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    # zlib.error: a gzip header that is sound over damaged compressed data.
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise JobError(f"{path.name} cannot be read ({error})") from None
     if len(raw) < 4 or struct.unpack(">I", raw[:4])[0] != magic:
         found = raw[:4].hex() if raw else "nothing"

@@ -26,6 +26,15 @@ def _corrupt_images(channels):
     return channels
 
 
+def _damage_compressed_images(channels):
+    """A sound gzip header over damaged deflate data: gzip raises zlib.error, not an OSError."""
+    path = channels["training"] / "train-images-idx3-ubyte.gz"
+    data = bytearray(path.read_bytes())
+    data[12:14] = bytes(255 - byte for byte in data[12:14])
+    path.write_bytes(bytes(data))
+    return channels
+
+
 def _mismatch_counts(channels):
     write_idx(channels["training"] / "train-labels-idx1-ubyte.gz", np.zeros(5, dtype=np.uint8))
     return channels
@@ -47,6 +56,7 @@ def _empty_testing_set(channels):
         ({}, _drop_testing_channel, "the 'testing' data channel is missing (channels given: training)"),
         ({}, _delete_labels, "train-labels-idx1-ubyte.gz (or train-labels-idx1-ubyte) is missing"),
         ({}, _corrupt_images, "t10k-images-idx3-ubyte.gz cannot be read"),
+        ({}, _damage_compressed_images, "train-images-idx3-ubyte.gz cannot be read"),
         ({}, _mismatch_counts, "the 'training' channel has 1437 images but 5 labels"),
         ({}, _empty_testing_set, "the 'testing' channel holds no examples"),
         ({"program": "tune", "beta-2-grid": "0.9,1"}, _break_nothing, "hyperparameter 'beta-2-grid' must be in"),

@@ -9,6 +9,7 @@ Sources and precedence (later wins):
   `input/config/hyperparameters.json` (the platform's file, the source of truth) <
   `--key value` command-line pairs (how SageMaker SDK v3 passes them to a script).
   The program (train or tune) may also come from `RAY_SM_PROGRAM`, below all of these.
+  Names compare with `-` and `_` alike, so `--batch-size` beats a file's `batch_size`.
 - Hosts: `resourceconfig.json` is the truth; `SM_HOSTS` / `SM_CURRENT_HOST` only stand in when
   it is absent, and with neither a run is one host, `algo-1`.
 - Channels: the names in `inputdataconfig.json` and the folders under `input/data/`;
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from training.errors import JobError
-from training.hyperparameters import Hyperparameters
+from training.hyperparameters import Hyperparameters, canonical_name
 
 DEFAULT_BASE_DIR = "/opt/ml"
 
@@ -113,11 +114,18 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
 
 
 def _hyperparameters(config: Path, argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any]:
-    merged: dict[str, Any] = {"program": env["RAY_SM_PROGRAM"]} if "RAY_SM_PROGRAM" in env else {}
-    merged.update(_variable(env, "SM_HPS", {}, _json_of(dict)))
-    merged.update(_read_json(config / "hyperparameters.json"))
-    merged.update(parse_command_line(argv))
-    return merged
+    """Every source, later ones winning per name however each spells it (`batch-size`, `batch_size`)."""
+    sources = [
+        {"program": env["RAY_SM_PROGRAM"]} if "RAY_SM_PROGRAM" in env else {},
+        _variable(env, "SM_HPS", {}, _json_of(dict)),
+        _read_json(config / "hyperparameters.json"),
+        parse_command_line(argv),
+    ]
+    # canonical name -> (the name as its winning source spelled it, for messages; the value)
+    merged: dict[str, tuple[str, Any]] = {}
+    for source in sources:
+        merged.update({canonical_name(key): (key, value) for key, value in source.items()})
+    return dict(merged.values())
 
 
 def parse_command_line(argv: Sequence[str]) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,6 +16,11 @@ from training.errors import JobError
 
 # Keys the platform or its SDKs add on their own; they are not ours to validate.
 _PLATFORM_PREFIXES = ("sagemaker_", "_")
+
+
+def canonical_name(key: str) -> str:
+    """The one spelling of a hyperparameter name: `Learning-Rate` and `learning_rate` are the same."""
+    return key.strip().replace("-", "_").lower()
 
 
 def _int(minimum: int) -> Callable[[str, str], int]:
@@ -31,7 +37,7 @@ def _int(minimum: int) -> Callable[[str, str], int]:
 
 
 def _float(low: float, high: float | None = None, low_open: bool = False) -> Callable[[str, str], float]:
-    """A float in [low, high) (or (low, high) when low_open); high None means unbounded."""
+    """A finite float in [low, high) (or (low, high) when low_open); high None means no upper bound."""
 
     def parse(name: str, text: str) -> float:
         try:
@@ -39,7 +45,7 @@ def _float(low: float, high: float | None = None, low_open: bool = False) -> Cal
         except ValueError:
             raise JobError(f"hyperparameter '{name}' must be a number, got '{text}'") from None
         too_low = value <= low if low_open else value < low
-        if too_low or (high is not None and value >= high) or value != value:
+        if too_low or (high is not None and value >= high) or not math.isfinite(value):
             left = "(" if low_open else "["
             right = f"{high})" if high is not None else "inf)"
             raise JobError(f"hyperparameter '{name}' must be in {left}{low}, {right}, got {text}")
@@ -120,7 +126,7 @@ class Hyperparameters:
         for key, value in raw.items():
             if key.startswith(_PLATFORM_PREFIXES):
                 continue
-            name = key.strip().replace("-", "_").lower()
+            name = canonical_name(key)
             if name not in fields:
                 raise JobError(f"unknown hyperparameter '{key}'; known ones are: {', '.join(sorted(fields))}")
             values[name] = fields[name].metadata["parse"](key, _unquote(value))

@@ -40,6 +40,13 @@ def test_precedence_environment_then_file_then_command_line(tmp_path):
     assert read_environment([], {"SM_BASE_DIR": str(tmp_path), "RAY_SM_PROGRAM": "tune"}).hyperparameters.program == "tune"
 
 
+def test_precedence_holds_whichever_way_each_source_spells_a_name(tmp_path):
+    _write(tmp_path, "hyperparameters.json", {"batch_size": "32", "Log-Interval": "3"})
+    environ = {"SM_BASE_DIR": str(tmp_path), "SM_HPS": json.dumps({"batch-size": "16", "log_interval": "2"})}
+    hp = read_environment(["--batch-size", "64"], environ).hyperparameters
+    assert (hp.batch_size, hp.log_interval) == (64, 3)
+
+
 def test_without_files_the_toolkit_variables_stand_in(tmp_path):
     channel = tmp_path / "elsewhere"
     channel.mkdir()

@@ -43,6 +43,7 @@ def test_round_trip_through_strings():
         ({"beta_2": "-0.1"}, "hyperparameter 'beta_2' must be in [0.0, 1.0)"),
         ({"learning-rate": "0"}, "hyperparameter 'learning-rate' must be in (0.0, 10.0)"),
         ({"learning-rate": "nan"}, "hyperparameter 'learning-rate' must be in"),
+        ({"weight-decay": "inf"}, "hyperparameter 'weight-decay' must be in [0.0, inf), got inf"),
         ({"backend": "mpi"}, "hyperparameter 'backend' must be one of auto, gloo, nccl, got 'mpi'"),
         ({"asha": "auto"}, "hyperparameter 'asha' must be true or false"),
         ({"beta-1-grid": ""}, "hyperparameter 'beta-1-grid' must be a comma-separated list"),

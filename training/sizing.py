@@ -21,6 +21,7 @@ class WorkerPlan:
     cpus_per_worker: int
     use_gpu: bool
     backend: str
+    idle_cpus: int = 0  # CPUs no worker holds: a given num-workers that does not divide the job's CPUs
 
     @property
     def resources_per_worker(self) -> dict[str, float]:
@@ -62,6 +63,9 @@ def plan_workers(env: JobEnvironment) -> WorkerPlan:
     else:
         workers = hp.num_workers or hosts
         cpus = max(1, total_cpus // workers)
+    if gpu and workers > hosts * env.num_gpus:
+        # Each worker holds one GPU; Ray would wait for ever for the ones that do not exist.
+        raise JobError(f"num-workers is {workers} but the job has {hosts * env.num_gpus} GPU(s), one per worker")
     if workers * cpus > total_cpus:
         raise JobError(
             f"num-workers x cpus-per-worker = {workers} x {cpus} = {workers * cpus} CPUs, "
@@ -70,7 +74,9 @@ def plan_workers(env: JobEnvironment) -> WorkerPlan:
     backend = hp.backend if hp.backend != "auto" else ("nccl" if gpu else "gloo")
     if backend == "nccl" and not gpu:
         raise JobError("backend nccl needs GPUs; use gloo (or auto) on CPU")
-    return WorkerPlan(num_workers=workers, cpus_per_worker=cpus, use_gpu=gpu, backend=backend)
+    return WorkerPlan(
+        num_workers=workers, cpus_per_worker=cpus, use_gpu=gpu, backend=backend, idle_cpus=total_cpus - workers * cpus
+    )
 
 
 def plan_trials(env: JobEnvironment) -> TrialPlan:

@@ -64,7 +64,8 @@ def run(env: JobEnvironment) -> Path:
     plan = plan_workers(env)
     print(
         f"training on {len(train)} images ({len(test)} for testing) with {plan.num_workers} worker(s) "
-        f"x {plan.cpus_per_worker} CPU(s){' + 1 GPU' if plan.use_gpu else ''}, backend {plan.backend}",
+        f"x {plan.cpus_per_worker} CPU(s){' + 1 GPU' if plan.use_gpu else ''}, backend {plan.backend}"
+        + (f"; {plan.idle_cpus} CPU(s) left idle by num-workers {plan.num_workers}" if plan.idle_cpus else ""),
         flush=True,
     )
     with ray_cluster(env):

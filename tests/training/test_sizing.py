@@ -23,11 +23,16 @@ def test_cpu_default_is_one_worker_per_host_with_all_its_cpus(tmp_path):
 
 @pytest.mark.parametrize(
     ("raw", "shape"),
-    [({"num-workers": "4"}, (4, 4)), ({"cpus-per-worker": "2"}, (8, 2)), ({"num-workers": "2", "cpus-per-worker": "3"}, (2, 3))],
+    [
+        ({"num-workers": "4"}, (4, 4, 0)),
+        ({"cpus-per-worker": "2"}, (8, 2, 0)),
+        ({"num-workers": "3"}, (3, 5, 1)),
+        ({"num-workers": "2", "cpus-per-worker": "3"}, (2, 3, 10)),
+    ],
 )
-def test_workers_times_cpus_fill_the_host(tmp_path, raw, shape):
+def test_workers_times_cpus_fill_the_host_or_say_what_is_idle(tmp_path, raw, shape):
     plan = plan_workers(_env(tmp_path, cpus=16, **raw))
-    assert (plan.num_workers, plan.cpus_per_worker) == shape
+    assert (plan.num_workers, plan.cpus_per_worker, plan.idle_cpus) == shape
     assert plan.resources_per_worker == {"CPU": shape[1]}
 
 
@@ -44,6 +49,7 @@ def test_gpu_hosts_get_one_worker_per_gpu_and_nccl(tmp_path):
         ({"num-workers": "4", "cpus-per-worker": "8"}, 0, "4 x 8 = 32 CPUs, but the job has 16"),
         ({"use-gpu": "true"}, 0, "use-gpu is true but this host has no GPU"),
         ({"backend": "nccl"}, 0, "backend nccl needs GPUs"),
+        ({"num-workers": "3"}, 2, r"num-workers is 3 but the job has 2 GPU\(s\), one per worker"),
         ({"cpus-per-trial": "32"}, 0, "cpus-per-trial is 32 but a host has only 16 CPUs"),
     ],
 )

@@ -3,11 +3,14 @@
 Each trial runs the same loop as train.py on one process. The data set is put in Ray's
 object store once (tune.with_parameters) and read from shared memory by every trial on a
 node, so 16 trials do not hold 16 copies. The tuner's state lives under the checkpoint
-folder: running the job again resumes unfinished trials instead of starting over.
+folder, one folder per search: running the job again with the same hyperparameters resumes
+its unfinished trials; with other ones it starts a new search rather than finish the old grid.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,8 @@ from training.sizing import plan_trials
 RUN_NAME = "tune"
 METRIC, MODE = "test_loss", "min"
 SEARCHED = ("beta_1", "beta_2")
+# Hyperparameters that change how a search runs but not what it finds: a re-run may change them and resume.
+HOW_NOT_WHAT = frozenset({"program", "log_interval", "max_failures", "cpus_per_trial", "num_workers", "cpus_per_worker", "backend"})
 
 
 def tune_trial(config: dict[str, Any], data: tuple[Digits, Digits], base: Hyperparameters, threads: int) -> None:
@@ -76,10 +81,12 @@ def run(env: JobEnvironment) -> Path:
 def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
     """A new Tuner, or the one saved under the checkpoint folder when a previous run was cut short."""
     hp = env.hyperparameters
-    path = env.paths.checkpoint_dir.resolve() / RUN_NAME
+    path = search_folder(env)
     if tune.Tuner.can_restore(path):
         print(f"resuming the search saved in {path}", flush=True)
         return tune.Tuner.restore(str(path), trainable, resume_errored=True)
+    if any(path.parent.glob(f"{RUN_NAME}-*")):
+        print(f"starting a new search: those saved in {path.parent} used other hyperparameters", flush=True)
     scheduler = ASHAScheduler(max_t=hp.epochs, grace_period=1) if hp.asha else None
     return tune.Tuner(
         trainable,
@@ -89,13 +96,24 @@ def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
             metric=METRIC, mode=MODE, scheduler=scheduler, max_concurrent_trials=concurrent, reuse_actors=True
         ),
         run_config=tune.RunConfig(
-            name=RUN_NAME,
+            name=path.name,
             storage_path=str(path.parent),
             failure_config=tune.FailureConfig(max_failures=hp.max_failures),
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
             verbose=1,
         ),
     )
+
+
+def search_folder(env: JobEnvironment) -> Path:
+    """The checkpoint folder's place for this search, named by the hyperparameters that define it.
+
+    Tuner.restore brings back the saved grid and epochs whatever the new run asks for, so a search
+    is resumed only by a run that asks for the same one.
+    """
+    defining = {k: v for k, v in env.hyperparameters.as_strings().items() if k not in HOW_NOT_WHAT}
+    digest = hashlib.sha256(json.dumps(defining, sort_keys=True).encode()).hexdigest()[:12]
+    return env.paths.checkpoint_dir.resolve() / f"{RUN_NAME}-{digest}"
 
 
 def _best(grid: tune.ResultGrid) -> tune.Result:

@@ -48,3 +48,18 @@ def test_tune_two_by_two_grid_writes_table_heatmap_and_best_model(make_job, digi
     assert summary["best_config"] == {"beta_1": best["beta_1"], "beta_2": best["beta_2"]}
     assert summary["hyperparameters"]["beta_1"] == str(best["beta_1"])
     assert _accuracy(root / "model" / "model.pth", digits) == pytest.approx(best["test_accuracy"], abs=1e-6)
+
+
+def test_tune_again_resumes_the_same_search_and_starts_afresh_for_another(make_job, quick, run_job, capsys):
+    search = {**quick, "program": "tune", "epochs": "1", "beta-1-grid": "0.9", "beta-2-grid": "0.99"}
+    root = make_job(search)
+    assert run_job(root) == 0
+    capsys.readouterr()
+
+    assert run_job(make_job({**search, "log-interval": "5"})) == 0  # changes how it runs, not what it finds
+    assert "resuming the search saved in" in capsys.readouterr().out
+
+    assert run_job(make_job({**search, "beta-1-grid": "0.8"})) == 0
+    assert "starting a new search" in capsys.readouterr().out
+    table = pd.read_csv(root / "output" / "data" / "results.csv")
+    assert list(zip(table["beta_1"], table["beta_2"])) == [(0.8, 0.99)]

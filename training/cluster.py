@@ -21,6 +21,10 @@ _QUIET_RAY = {
     "RAY_TRAIN_ENABLE_WORKER_STRUCTURED_LOGGING": "0",
     # Tune warns each time frequent per-epoch checkpoints make it save its state; that is intended here.
     "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "0",
+    # The preemption watcher polls for nodes that a Ray autoscaler drains; the clusters started here
+    # have none (SageMaker announces a stop with SIGTERM, see training/stopping.py). Its actor also
+    # logs a core_worker error line in every run.
+    "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0",
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 import tempfile
 import time
 from collections.abc import Callable
@@ -151,18 +152,35 @@ def _loader(digits: Digits, batches: BatchSampler, session: Session) -> DataLoad
     return session.prepare_loader(DataLoader(_IndexedDigits(digits), sampler=batches, batch_size=None))
 
 
+# What torch.load and load_state_dict raise on a truncated, corrupt or foreign checkpoint file.
+_UNREADABLE_CHECKPOINT = (OSError, EOFError, KeyError, TypeError, ValueError, RuntimeError, pickle.UnpicklingError)
+
+
 def _restore(model: torch.nn.Module, optimizer: torch.optim.Optimizer, session: Session) -> tuple[int, dict]:
-    """Load the latest checkpoint, if any; return the first epoch still to run and the last metrics."""
+    """Load the latest checkpoint, if any; return the first epoch still to run and the last metrics.
+
+    A checkpoint that cannot be loaded is a JobError: SageMaker restores the folder from S3, where a
+    partial upload or another job's files can sit, and the user needs the path, not a traceback.
+    """
     checkpoint = session.get_checkpoint()
     if checkpoint is None:
         return 1, {}
     with checkpoint.as_directory() as folder:
-        state = torch.load(Path(folder) / CHECKPOINT_FILE, map_location="cpu", weights_only=True)
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
+        path = Path(folder) / CHECKPOINT_FILE
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            saved_epoch, metrics = int(state["epoch"]), dict(state["metrics"])
+        except _UNREADABLE_CHECKPOINT as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0].split(". ")[0]
+            raise JobError(
+                f"the checkpoint {path} cannot be resumed from ({reason}); "
+                "delete the job's checkpoint folder to start over"
+            ) from None
     if session.rank == 0:
-        print(f"resuming after epoch {state['epoch']} from the latest checkpoint", flush=True)
-    return state["epoch"] + 1, state["metrics"]
+        print(f"resuming after epoch {saved_epoch} from the latest checkpoint", flush=True)
+    return saved_epoch + 1, metrics
 
 
 def _move_optimizer_state(optimizer: torch.optim.Optimizer, device: torch.device) -> None:

@@ -7,6 +7,7 @@ job again with the same folder (a restarted spot job, a second local run) resume
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from ray.train.torch import TorchConfig, TorchTrainer
 from training.cluster import ray_cluster
 from training.contract import JobEnvironment
 from training.data import load_datasets
+from training.errors import JobError
 from training.loop import CHECKPOINT_FILE, Session, run_loop
 from training.outputs import save_model
 from training.sizing import plan_workers
@@ -25,8 +27,25 @@ from training.sizing import plan_workers
 RUN_NAME = "train"
 
 
+class _NoJobErrorTracebacks(logging.Filter):
+    """Drops Ray Train's "Error in training function" traceback when the error is a JobError.
+
+    A JobError is the user's bad input (an unreadable checkpoint, a diverging loss); the entry
+    point already reports it as one sentence, and the worker's traceback would bury that sentence.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return f"{JobError.__module__}.{JobError.__name__}: " not in record.getMessage()
+
+
+# The logger of the Ray Train module that logs a worker's exception (ray/train/v2/_internal/util.py).
+_QUIETED = logging.getLogger("ray.train.v2._internal.util")
+_QUIET_FILTER = _NoJobErrorTracebacks()
+
+
 def train_worker(config: dict[str, Any]) -> dict[str, float]:
     """Ray Train's train_loop_per_worker: the shared loop with Ray Train's session."""
+    _QUIETED.addFilter(_QUIET_FILTER)  # once per process: a logger keeps one copy of a filter
     train, test = ray.get(config["data"])
     context = ray.train.get_context()
     session = Session(

@@ -63,3 +63,18 @@ def test_tune_again_resumes_the_same_search_and_starts_afresh_for_another(make_j
     assert "starting a new search" in capsys.readouterr().out
     table = pd.read_csv(root / "output" / "data" / "results.csv")
     assert list(zip(table["beta_1"], table["beta_2"])) == [(0.8, 0.99)]
+
+
+def test_a_corrupt_checkpoint_ends_the_rerun_with_one_sentence(make_job, quick, run_job, capsys):
+    root = make_job({**quick, "epochs": "2", "max-failures": "0", "num-workers": "2", "cpus-per-worker": "1"})
+    # What SageMaker restores from S3 after a checkpoint upload was cut short.
+    partial = root / "checkpoints" / "train" / "checkpoint_2026-11-29_10-00-00.000000" / "checkpoint.pt"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"PK\x03\x04 cut short")
+
+    assert run_job(root) == 1
+
+    failure = (root / "output" / "failure").read_text().strip()
+    assert failure.startswith(f"the checkpoint {partial} cannot be resumed from (") and "\n" not in failure
+    assert f"error: {failure}" in capsys.readouterr().err
+    assert not (root / "model" / "model.pth").exists()

@@ -61,12 +61,16 @@ class JobRun:
 
 
 def run_job(
-    root: Path, hyperparameters: dict[str, str], channels: dict[str, Path], memory_interval_s: float = 0
+    root: Path,
+    hyperparameters: dict[str, str],
+    channels: dict[str, Path],
+    memory_interval_s: float = 0,
+    cpu_at_epoch_ends: bool = False,
 ) -> JobRun:
     """Run a job like the image does, and measure it.
 
-    Memory is sampled only when asked (memory_interval_s > 0): reading every process's smaps costs
-    CPU that would otherwise slow the very job being timed. CPU times are read only at epoch ends.
+    Memory is sampled only when asked (memory_interval_s > 0), and CPU times are read at epoch ends
+    only when asked: walking /proc costs CPU that would otherwise slow the very job being timed.
     """
     layout(root, hyperparameters, channels)
     argv, env = command(root)
@@ -79,7 +83,7 @@ def run_job(
             lines.append(line)
             if first_step != first_step and " step=1/" in line:
                 first_step = time.perf_counter() - started
-            if METRIC_LINE.search(line):
+            if cpu_at_epoch_ends and METRIC_LINE.search(line):
                 cpu.append((time.perf_counter(), cpu_seconds(process.pid)))
         process.wait()
     output = "".join(lines)
@@ -142,7 +146,8 @@ def bench_throughput(work: Path, channels: dict[str, Path], rounds: int) -> dict
     plain = [plain_loop_seconds(*data)]
     for turn in range(1, rounds + 1):
         for name, extra in SIZINGS.items():
-            job = run_job(work / f"{name.split()[0]}-{turn}", {**BATCH, "epochs": str(EPOCHS), **extra}, channels)
+            hyperparameters = {**BATCH, "epochs": str(EPOCHS), **extra}
+            job = run_job(work / f"{name.split()[0]}-{turn}", hyperparameters, channels, cpu_at_epoch_ends=True)
             seconds[name].append(steady_epoch_seconds(job.output))
             busy[name].append(cpus_busy(job))
             plain.append(plain_loop_seconds(*data))

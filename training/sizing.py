@@ -21,7 +21,7 @@ class WorkerPlan:
     cpus_per_worker: int
     use_gpu: bool
     backend: str
-    idle_cpus: int = 0  # CPUs no worker holds: a given num-workers that does not divide the job's CPUs
+    idle_cpus: int  # CPUs no worker holds: a given num-workers that does not divide the job's CPUs
 
     @property
     def resources_per_worker(self) -> dict[str, float]:

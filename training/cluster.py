@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import ray
 
 from training.contract import JobEnvironment
-from training.errors import JobError
+from training.hosts import head_node, release_workers, wait_for_hosts
 from training.stopping import stop_on_sigterm
 
 
@@ -32,24 +32,26 @@ _QUIET_RAY = {
 def ray_cluster(env: JobEnvironment) -> Iterator[None]:
     """Start (and afterwards stop) the job's Ray cluster; reuse one this process already joined.
 
-    One host: a fresh local Ray with exactly the job's CPUs and GPUs. Several hosts: the hook
-    where the leader starts a head and the others join it (to be built; refused for now).
+    One host: a fresh local Ray with exactly the job's CPUs and GPUs. Several hosts (on the leader;
+    the others run training.hosts.join_cluster): a Ray head with this host's CPUs and GPUs that every
+    host has joined before the block starts, and that releases them when it ends.
     """
     if ray.is_initialized():
         yield
         return
     os.environ.update(_QUIET_RAY)
-    if len(env.hosts) > 1:
-        raise JobError(f"this image does not yet run jobs with several hosts ({len(env.hosts)} given); use one instance")
-    ray.init(
-        address="local",
-        num_cpus=env.num_cpus,
-        num_gpus=env.num_gpus,
-        logging_level=logging.WARNING,
-    )
-    # Again after ray.init, which installs a SIGTERM handler that aborts the process and orphans Ray.
-    stop_on_sigterm()
-    try:
+    several = len(env.hosts) > 1
+    with contextlib.ExitStack() as stack:
+        address = stack.enter_context(head_node(env)) if several else "local"
+        ray.init(
+            address=address,
+            **({} if several else {"num_cpus": env.num_cpus, "num_gpus": env.num_gpus}),
+            logging_level=logging.WARNING,
+        )
+        # Again after ray.init, which installs a SIGTERM handler that aborts the process and orphans Ray.
+        stop_on_sigterm()
+        stack.callback(ray.shutdown)
+        if several:
+            stack.callback(release_workers, env)  # also those that joined when others never came
+            wait_for_hosts(env)
         yield
-    finally:
-        ray.shutdown()

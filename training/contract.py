@@ -16,6 +16,10 @@ Sources and precedence (later wins):
   `SM_CHANNEL_<NAME>` overrides a channel's folder.
 - Paths: derived from `SM_BASE_DIR` (default `/opt/ml`); `SM_MODEL_DIR`, `SM_OUTPUT_DATA_DIR`
   override theirs.
+- Leader: the first host of the first instance group in `resourceconfig.json` (heterogeneous
+  clusters), else the first of `hosts`; the sagemaker-training toolkit picks its master the same way.
+- Job identity: `TRAINING_JOB_ARN` or `TRAINING_JOB_NAME`, which the platform sets alike on every
+  host (the toolkit reads `TRAINING_JOB_NAME`, sagemaker_training/params.py); empty outside SageMaker.
 - Capacity: `SM_NUM_CPUS` / `SM_NUM_GPUS`, else what this process may use on the host.
 """
 from __future__ import annotations
@@ -61,14 +65,21 @@ class JobEnvironment:
     channels: Mapping[str, Path]
     hosts: tuple[str, ...]
     current_host: str
+    leader: str
+    job_identity: str
     network_interface: str
     num_cpus: int
     num_gpus: int
 
     @property
     def is_leader(self) -> bool:
-        """The first host (hosts are sorted) runs the Ray head and writes the outputs."""
-        return self.current_host == self.hosts[0]
+        """The leader runs the Ray head and the program, and writes the outputs."""
+        return self.current_host == self.leader
+
+    @property
+    def storage_path(self) -> str:
+        """Where Ray keeps checkpoints and run state: storage-path, else the local checkpoint folder."""
+        return self.hyperparameters.storage_path or str(self.paths.checkpoint_dir.resolve())
 
     def channel(self, name: str) -> Path:
         """The folder of a data channel, or a JobError that says which channel is missing."""
@@ -101,16 +112,30 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
     current = resources.get("current_host") or env.get("SM_CURRENT_HOST", hosts[0])
     if current not in hosts:
         raise JobError(f"current host '{current}' is not among the job's hosts {list(hosts)}")
+    hyperparameters = Hyperparameters.from_strings(_hyperparameters(config, argv, env))
+    if len(hosts) > 1 and not hyperparameters.storage_path:
+        raise JobError(
+            f"a job on {len(hosts)} hosts needs the storage-path hyperparameter: an s3:// URI "
+            "(such as the job's checkpoint prefix) or a folder that every host shares"
+        )
     return JobEnvironment(
         paths=paths,
-        hyperparameters=Hyperparameters.from_strings(_hyperparameters(config, argv, env)),
+        hyperparameters=hyperparameters,
         channels=_channels(base, config, env),
         hosts=tuple(sorted(hosts)),
         current_host=current,
+        leader=_leader(resources, sorted(hosts)),
+        job_identity=env.get("TRAINING_JOB_ARN") or env.get("TRAINING_JOB_NAME", ""),
         network_interface=resources.get("network_interface_name") or env.get("SM_NETWORK_INTERFACE_NAME", "eth0"),
         num_cpus=_count(env, "SM_NUM_CPUS", len(os.sched_getaffinity(0))),
         num_gpus=_count(env, "SM_NUM_GPUS", _visible_gpus()),
     )
+
+
+def _leader(resources: Mapping[str, Any], hosts: Sequence[str]) -> str:
+    """The first host of the first instance group, else the first host."""
+    groups = resources.get("instance_groups") or [{}]
+    return (groups[0].get("hosts") or hosts)[0]
 
 
 def _hyperparameters(config: Path, argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from training.contract import JobPaths, read_environment, read_paths
 from training.errors import JobError
 from training.hyperparameters import Hyperparameters
+from training.network import prepare_network
 from training.outputs import discard_model
 from training.stopping import stop_on_sigterm
 
@@ -33,6 +34,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         paths.failure_file.unlink(missing_ok=True)
         env = read_environment(args, environ)
+        if len(env.hosts) > 1:
+            prepare_network(env)  # before anything imports Ray
+        if not env.is_leader:
+            from training.hosts import join_cluster  # imports Ray
+
+            join_cluster(env)
+            return 0
         print(f"running {env.hyperparameters.program} on {env.current_host} of {list(env.hosts)}", flush=True)
         path = _program(env.hyperparameters.program)(env)
         print(f"model written to {path}", flush=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -87,6 +88,14 @@ def _flag(name: str, text: str) -> bool:
     return value
 
 
+def _storage_uri(name: str, text: str) -> str:
+    """An s3:// URI with a bucket, or an absolute folder; empty means the job's checkpoint folder."""
+    value = text.strip()
+    if value and not (value.startswith("/") or re.fullmatch(r"s3://[^/]+(/.*)?", value)):
+        raise JobError(f"hyperparameter '{name}' must be an s3:// URI or an absolute folder path, got '{text}'")
+    return value.rstrip("/") if len(value) > 1 else value
+
+
 def _hp(default: Any, parse: Callable[[str, str], Any], help: str) -> Any:
     return dataclasses.field(default=default, metadata={"parse": parse, "help": help})
 
@@ -113,6 +122,10 @@ class Hyperparameters:
     use_gpu: bool | None = _hp(None, _tristate, "train on GPUs: true, false or auto (if the host has any)")
     backend: str = _hp("auto", _choice("auto", "gloo", "nccl"), "torch.distributed backend; auto: nccl on GPU, gloo on CPU")
     max_failures: int = _hp(2, _int(0), "times a failed run or trial is retried")
+    storage_path: str = _hp(
+        "", _storage_uri, "Ray's checkpoints and run state: s3:// URI or a folder every host shares; '' = checkpoints/"
+    )
+    hosts_timeout: int = _hp(600, _int(1), "seconds the hosts of a job may take to form one Ray cluster")
     beta_1_grid: tuple[float, ...] = _hp((0.75, 0.8, 0.85, 0.9), _float_list(_PROBABILITY), "tune: beta_1 values")
     beta_2_grid: tuple[float, ...] = _hp((0.99, 0.98, 0.97, 0.96), _float_list(_PROBABILITY), "tune: beta_2 values")
     cpus_per_trial: int = _hp(1, _int(1), "tune: CPUs per trial")

@@ -16,6 +16,7 @@ import ray.train
 import ray.train.torch
 from ray.train.torch import TorchConfig, TorchTrainer
 
+from training import storage
 from training.cluster import ray_cluster
 from training.contract import JobEnvironment
 from training.data import load_datasets
@@ -54,21 +55,25 @@ def train_worker(config: dict[str, Any]) -> dict[str, float]:
         device=ray.train.torch.get_device(),
         prepare_model=ray.train.torch.prepare_model,
         prepare_loader=lambda loader: ray.train.torch.prepare_data_loader(loader, add_dist_sampler=False),
-        get_checkpoint=lambda: ray.train.get_checkpoint() or newest_saved_checkpoint(Path(config["run_folder"])),
+        get_checkpoint=lambda: ray.train.get_checkpoint() or newest_saved_checkpoint(config["run_folder"]),
         report=_report,
     )
     return run_loop(config["hyperparameters"], train, test, session, config["threads"])
 
 
-def newest_saved_checkpoint(run_folder: Path) -> ray.train.Checkpoint | None:
-    """The newest complete checkpoint on disk, for when Ray's own record of the run has none.
+def newest_saved_checkpoint(run_folder: str) -> ray.train.Checkpoint | None:
+    """The newest complete checkpoint in storage, for when Ray's own record of the run has none.
 
     Ray Train records checkpoints in a snapshot its controller writes when it processes a report;
     a job stopped (SIGTERM, spot reclaim) between the write of a checkpoint and that record would
     otherwise start over although the folder SageMaker restored holds the checkpoint.
     """
-    saved = sorted(run_folder.glob(f"checkpoint_*/{CHECKPOINT_FILE}"))  # names sort by time
-    return ray.train.Checkpoint.from_directory(str(saved[-1].parent)) if saved else None
+    saved = [
+        name
+        for name in storage.folders(run_folder, "checkpoint_")  # names sort by time
+        if storage.exists(storage.join(run_folder, name, CHECKPOINT_FILE))
+    ]
+    return ray.train.Checkpoint(storage.join(run_folder, saved[-1])) if saved else None
 
 
 def _report(metrics: dict[str, float], folder: Path | None) -> None:
@@ -82,8 +87,9 @@ def run(env: JobEnvironment) -> Path:
     train, test = load_datasets(env)
     plan = plan_workers(env)
     print(
-        f"training on {len(train)} images ({len(test)} for testing) with {plan.num_workers} worker(s) "
-        f"x {plan.cpus_per_worker} CPU(s){' + 1 GPU' if plan.use_gpu else ''}, backend {plan.backend}"
+        f"training on {len(train)} images ({len(test)} for testing) on {len(env.hosts)} host(s) with "
+        f"{len(env.hosts) * env.num_cpus} CPU(s): {plan.num_workers} worker(s) x {plan.cpus_per_worker} CPU(s)"
+        f"{' + 1 GPU' if plan.use_gpu else ''}, backend {plan.backend}"
         + (f"; {plan.idle_cpus} CPU(s) left idle by num-workers {plan.num_workers}" if plan.idle_cpus else ""),
         flush=True,
     )
@@ -94,7 +100,7 @@ def run(env: JobEnvironment) -> Path:
                 "hyperparameters": hp,
                 "data": ray.put((train, test)),
                 "threads": plan.cpus_per_worker,
-                "run_folder": str(env.paths.checkpoint_dir.resolve() / RUN_NAME),
+                "run_folder": storage.join(env.storage_path, RUN_NAME),
             },
             torch_config=TorchConfig(backend=plan.backend),
             scaling_config=ray.train.ScalingConfig(
@@ -102,7 +108,7 @@ def run(env: JobEnvironment) -> Path:
             ),
             run_config=ray.train.RunConfig(
                 name=RUN_NAME,
-                storage_path=str(env.paths.checkpoint_dir.resolve()),
+                storage_path=env.storage_path,
                 failure_config=ray.train.FailureConfig(max_failures=hp.max_failures),
                 checkpoint_config=ray.train.CheckpointConfig(num_to_keep=2),
                 logging_config=ray.train.LoggingConfig(log_level="WARNING"),

@@ -18,6 +18,7 @@ import torch
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
+from training import storage
 from training.cluster import ray_cluster
 from training.contract import JobEnvironment
 from training.data import load_datasets
@@ -34,7 +35,17 @@ METRIC, MODE = "test_loss", "min"
 SEARCHED = ("beta_1", "beta_2")
 # Hyperparameters that change how a search runs but not what it finds: a re-run may change them and resume.
 HOW_NOT_WHAT = frozenset(
-    {"program", "log_interval", "max_failures", "cpus_per_trial", "num_workers", "cpus_per_worker", "backend"}
+    {
+        "program",
+        "log_interval",
+        "max_failures",
+        "cpus_per_trial",
+        "num_workers",
+        "cpus_per_worker",
+        "backend",
+        "storage_path",
+        "hosts_timeout",
+    }
 )
 
 
@@ -57,7 +68,8 @@ def run(env: JobEnvironment) -> Path:
     plan = plan_trials(env)
     trials = len(hp.beta_1_grid) * len(hp.beta_2_grid)
     print(
-        f"tuning {trials} trials (beta_1 {list(hp.beta_1_grid)} x beta_2 {list(hp.beta_2_grid)}), "
+        f"tuning {trials} trials (beta_1 {list(hp.beta_1_grid)} x beta_2 {list(hp.beta_2_grid)}) on "
+        f"{len(env.hosts)} host(s) with {len(env.hosts) * env.num_cpus} CPU(s), "
         f"{plan.concurrent_trials} at a time with {plan.cpus_per_trial} CPU(s) each",
         flush=True,
     )
@@ -83,12 +95,13 @@ def run(env: JobEnvironment) -> Path:
 def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
     """A new Tuner, or the one saved under the checkpoint folder when a previous run was cut short."""
     hp = env.hyperparameters
-    path = search_folder(env)
+    name = search_name(env)
+    path = storage.join(env.storage_path, name)
     if tune.Tuner.can_restore(path):
         print(f"resuming the search saved in {path}", flush=True)
-        return tune.Tuner.restore(str(path), trainable, resume_errored=True)
-    if any(path.parent.glob(f"{RUN_NAME}-*")):
-        print(f"starting a new search: those saved in {path.parent} used other hyperparameters", flush=True)
+        return tune.Tuner.restore(path, trainable, resume_errored=True)
+    if storage.folders(env.storage_path, f"{RUN_NAME}-"):
+        print(f"starting a new search: those saved in {env.storage_path} used other hyperparameters", flush=True)
     scheduler = ASHAScheduler(max_t=hp.epochs, grace_period=1) if hp.asha else None
     return tune.Tuner(
         trainable,
@@ -98,8 +111,8 @@ def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
             metric=METRIC, mode=MODE, scheduler=scheduler, max_concurrent_trials=concurrent, reuse_actors=True
         ),
         run_config=tune.RunConfig(
-            name=path.name,
-            storage_path=str(path.parent),
+            name=name,
+            storage_path=env.storage_path,
             failure_config=tune.FailureConfig(max_failures=hp.max_failures),
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
             verbose=1,
@@ -107,15 +120,15 @@ def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
     )
 
 
-def search_folder(env: JobEnvironment) -> Path:
-    """The checkpoint folder's place for this search, named by the hyperparameters that define it.
+def search_name(env: JobEnvironment) -> str:
+    """The folder of this search in the storage path, named by the hyperparameters that define it.
 
     Tuner.restore brings back the saved grid and epochs whatever the new run asks for, so a search
     is resumed only by a run that asks for the same one.
     """
     defining = {k: v for k, v in env.hyperparameters.as_strings().items() if k not in HOW_NOT_WHAT}
     digest = hashlib.sha256(json.dumps(defining, sort_keys=True).encode()).hexdigest()[:12]
-    return env.paths.checkpoint_dir.resolve() / f"{RUN_NAME}-{digest}"
+    return f"{RUN_NAME}-{digest}"
 
 
 def _best(grid: tune.ResultGrid) -> tune.Result:

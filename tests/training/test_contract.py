@@ -14,13 +14,14 @@ def _write(root, name, content):
 
 
 def test_files_give_hosts_channels_and_string_hyperparameters(tmp_path):
-    _write(tmp_path, "hyperparameters.json", {"epochs": "3", "beta_1": "0.8"})
+    _write(tmp_path, "hyperparameters.json", {"epochs": "3", "beta_1": "0.8", "storage-path": "s3://bucket/checkpoints/"})
     _write(tmp_path, "resourceconfig.json", {"current_host": "algo-2", "hosts": ["algo-2", "algo-1"], "network_interface_name": "eth1"})
     _write(tmp_path, "inputdataconfig.json", {"training": {}, "testing": {}})
     env = read_environment([], {"SM_BASE_DIR": str(tmp_path), "SM_NUM_CPUS": "16", "SM_NUM_GPUS": "1"})
     assert env.hyperparameters.epochs == 3 and env.hyperparameters.beta_1 == 0.8
     assert env.hosts == ("algo-1", "algo-2") and env.current_host == "algo-2" and not env.is_leader
-    assert env.network_interface == "eth1"
+    assert env.network_interface == "eth1" and env.leader == "algo-1"
+    assert env.storage_path == "s3://bucket/checkpoints"
     assert (env.num_cpus, env.num_gpus) == (16, 1)
     assert env.channels["training"] == tmp_path / "input" / "data" / "training"
     assert env.paths.model_dir == tmp_path / "model" and env.paths.output_data_dir == tmp_path / "output" / "data"
@@ -54,6 +55,7 @@ def test_without_files_the_toolkit_variables_stand_in(tmp_path):
         "SM_BASE_DIR": str(tmp_path),
         "SM_HOSTS": '["algo-1", "algo-2"]',
         "SM_CURRENT_HOST": "algo-1",
+        "SM_HPS": '{"storage-path": "/shared/ray"}',
         "SM_CHANNEL_TRAINING": str(channel),
         "SM_MODEL_DIR": str(tmp_path / "m"),
     }
@@ -109,3 +111,31 @@ def test_a_missing_channel_names_it(tmp_path):
 def test_bad_json_variables(tmp_path, name, text, message):
     with pytest.raises(JobError, match=message):
         read_environment([], {"SM_BASE_DIR": str(tmp_path), name: text})
+
+
+def test_several_hosts_without_storage_path_fail_at_once_with_one_sentence(tmp_path):
+    _write(tmp_path, "resourceconfig.json", {"current_host": "algo-1", "hosts": ["algo-1", "algo-2", "algo-3"]})
+    with pytest.raises(JobError, match=r"^a job on 3 hosts needs the storage-path hyperparameter: an s3:// URI"):
+        read_environment([], {"SM_BASE_DIR": str(tmp_path)})
+    env = read_environment(["--storage-path", "s3://b/p"], {"SM_BASE_DIR": str(tmp_path)})
+    assert env.storage_path == "s3://b/p"
+
+
+def test_one_host_keeps_ray_state_in_the_checkpoint_folder(tmp_path):
+    env = read_environment([], {"SM_BASE_DIR": str(tmp_path)})
+    assert env.storage_path == str(tmp_path.resolve() / "checkpoints") and env.leader == "algo-1" and env.is_leader
+
+
+def test_the_leader_of_a_heterogeneous_cluster_is_the_first_host_of_the_first_group(tmp_path):
+    groups = [{"instance_group_name": "gpu", "hosts": ["algo-3"]}, {"instance_group_name": "cpu", "hosts": ["algo-1", "algo-2"]}]
+    resources = {"current_host": "algo-3", "hosts": ["algo-1", "algo-2", "algo-3"], "instance_groups": groups}
+    _write(tmp_path, "resourceconfig.json", resources)
+    environ = {"SM_BASE_DIR": str(tmp_path), "TRAINING_JOB_NAME": "job-7", "SM_HPS": '{"storage-path": "/fsx/ray"}'}
+    env = read_environment([], environ)
+    assert env.leader == "algo-3" and env.is_leader and env.job_identity == "job-7"
+
+
+@pytest.mark.parametrize("value", ["checkpoints", "s3://", "s3:/bucket", "file:///x"])
+def test_storage_path_must_be_s3_or_absolute(tmp_path, value):
+    with pytest.raises(JobError, match=f"hyperparameter 'storage-path' must be an s3:// URI or an absolute folder path, got '{value}'"):
+        read_environment(["--storage-path", value], {"SM_BASE_DIR": str(tmp_path)})

@@ -1,0 +1,190 @@
+"""How the hosts of one SageMaker job become one Ray cluster, and how they leave it together.
+
+The leader runs a Ray head on a fixed port with exactly its own CPUs and GPUs and waits for every
+other host to join (at most hosts-timeout seconds). The others resolve the leader by name, join, and
+stay until the leader releases them at the end of its program (they then exit 0), or leave within
+seconds when the leader stops answering, so that no host keeps a job running alone. Every Ray process
+a host starts is stopped, by process group, before the entry point returns.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from training.contract import JobEnvironment
+from training.errors import JobError
+from training.network import address_of, answers, cluster_token, prepare_network, resolve
+
+HEAD_PORT = 6379  # Ray's default GCS port; every host of a job reaches the others on any port
+_MISSES_BEFORE_LEAVING = 3  # consecutive failed probes of the leader (about 1 s apart) before a host leaves
+_STOP_GRACE_S = 10
+
+
+@contextlib.contextmanager
+def head_node(env: JobEnvironment) -> Iterator[str]:
+    """Run the Ray head on the leader until the block ends; yield the address drivers connect to."""
+    address = prepare_network(env)
+    with _ray_node(["--head", f"--port={HEAD_PORT}", *_node_options(env, address)], f"{address}:{HEAD_PORT}") as node:
+        _wait(lambda: answers(address, HEAD_PORT), node, time.monotonic() + 60, "the Ray head did not start")
+        yield f"{address}:{HEAD_PORT}"
+
+
+def wait_for_hosts(env: JobEnvironment) -> None:
+    """Return once every host's node is alive in the cluster; a JobError naming the absent ones at hosts-timeout."""
+    started, timeout = time.monotonic(), env.hyperparameters.hosts_timeout
+    while missing := _missing_hosts(env):
+        if time.monotonic() - started > timeout:
+            raise JobError(
+                f"host(s) {', '.join(missing)} never joined the job's Ray cluster within hosts-timeout ({timeout} s)"
+            )
+        time.sleep(0.5)
+    print(f"all {len(env.hosts)} hosts joined the Ray cluster in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def _missing_hosts(env: JobEnvironment) -> list[str]:
+    """Hosts without an alive node, by address; when addresses do not tell, how many are missing."""
+    nodes = [node for node in ray.nodes() if node["Alive"]]
+    if len(nodes) >= len(env.hosts):
+        return []
+    joined = {node["NodeManagerAddress"] for node in nodes}
+    named = [host for host in env.hosts if host != env.current_host and address_of(host) not in joined]
+    return named or [f"{len(env.hosts) - len(nodes)} of {len(env.hosts)}"]
+
+
+def release_workers(env: JobEnvironment) -> None:
+    """Tell every other host that the job has ended, through a task on each of its nodes, and wait a little.
+
+    A host that does not hear it (gone, or the cluster broken) leaves anyway once the head stops.
+    """
+    with contextlib.suppress(ray.exceptions.RayError):
+        _send_release(env)
+
+
+def _send_release(env: JobEnvironment) -> None:
+    own = ray.get_runtime_context().get_node_id()
+    others = [node["NodeID"] for node in ray.nodes() if node["Alive"] and node["NodeID"] != own]
+    pending = [
+        _release.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(
+            _release_name(env)
+        )
+        for node in others
+    ]
+    ray.wait(pending, num_returns=len(pending), timeout=30)
+
+
+@ray.remote(num_cpus=0)
+def _release(name: str) -> None:
+    """Runs on a worker host: the file its entry point watches for."""
+    release_file(name).touch()
+
+
+def release_file(name: str) -> Path:
+    return Path(tempfile.gettempdir()) / name
+
+
+def _release_name(env: JobEnvironment) -> str:
+    return f"ray-sagemaker-{cluster_token(env)[:16]}.released"
+
+
+def join_cluster(env: JobEnvironment) -> None:
+    """On a host other than the leader: join its Ray cluster and stay until it releases this host."""
+    address = prepare_network(env)
+    deadline = time.monotonic() + env.hyperparameters.hosts_timeout
+    leader = resolve(env.leader, deadline)
+    released = release_file(_release_name(env))
+    released.unlink(missing_ok=True)
+    while not answers(leader, HEAD_PORT):
+        if time.monotonic() > deadline:
+            raise JobError(
+                f"the leader {env.leader} did not start the job's Ray cluster within hosts-timeout "
+                f"({env.hyperparameters.hosts_timeout} s)"
+            )
+        time.sleep(0.5)
+    print(f"{env.current_host} joins the Ray cluster of {env.leader} ({leader}:{HEAD_PORT})", flush=True)
+    with _ray_node([f"--address={leader}:{HEAD_PORT}", *_node_options(env, address)], f"{leader}:{HEAD_PORT}") as node:
+        _stay(env, leader, node, released)
+    print(f"{env.current_host} leaves: the leader's program has ended", flush=True)
+
+
+def _stay(env: JobEnvironment, leader: str, node: subprocess.Popen, released: Path) -> None:
+    """Block until released; a JobError when the leader stops answering or Ray on this host stops."""
+    misses = 0
+    while not released.exists():
+        misses = 0 if answers(leader, HEAD_PORT) else misses + 1
+        if misses >= _MISSES_BEFORE_LEAVING and not released.exists():
+            raise JobError(f"the leader {env.leader} stopped answering, so {env.current_host} leaves the job")
+        if node.poll() is not None and not released.exists():
+            raise JobError(f"Ray on {env.current_host} stopped (exit status {node.returncode}) while the job ran")
+        time.sleep(1)
+
+
+def _node_options(env: JobEnvironment, address: str) -> list[str]:
+    return [
+        f"--node-ip-address={address}",
+        f"--num-cpus={env.num_cpus}",
+        f"--num-gpus={env.num_gpus}",
+        "--disable-usage-stats",
+    ]
+
+
+@contextlib.contextmanager
+def _ray_node(options: Sequence[str], cluster: str) -> Iterator[subprocess.Popen]:
+    """`ray start --block` in a process group of its own, stopped with all its processes when the block ends.
+
+    RAY_ADDRESS tells its processes which cluster is theirs; without it Ray's state API looks for one
+    among every Ray process it can see on the machine.
+    """
+    ray_cli = Path(sys.executable).with_name("ray")
+    log = tempfile.NamedTemporaryFile(prefix="ray-start-", suffix=".log", delete=False)  # noqa: SIM115
+    command = [str(ray_cli) if ray_cli.exists() else "ray", "start", "--block", *options]
+    node = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "RAY_ADDRESS": cluster}
+    )
+    try:
+        yield node
+    finally:
+        exited_early = node.poll()
+        _stop_group(node)
+        log.close()
+        if exited_early:  # what `ray start` said is the only account of why it stopped
+            print(Path(log.name).read_text()[-2000:], file=sys.stderr, flush=True)
+        os.unlink(log.name)
+
+
+def _stop_group(node: subprocess.Popen) -> None:
+    """SIGTERM the node's process group (raylet, GCS, workers...), SIGKILL what is left after a grace period."""
+    for sig, wait_s in ((signal.SIGTERM, _STOP_GRACE_S), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(node.pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and _group_alive(node.pid):
+            node.poll()
+            time.sleep(0.1)
+        if not _group_alive(node.pid):
+            break
+    node.poll()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait(ready, node: subprocess.Popen, deadline: float, failure: str) -> None:
+    while not ready():
+        if node.poll() is not None or time.monotonic() > deadline:
+            raise JobError(f"{failure} (ray start exit status {node.poll()})")
+        time.sleep(0.2)

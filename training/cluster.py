@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import ray
 
 from training.contract import JobEnvironment
-from training.hosts import head_node, release_workers, wait_for_hosts
+from training.hosts import head_node, join_cluster, release_workers, wait_for_hosts
 from training.stopping import stop_on_sigterm
 
 
@@ -33,7 +33,7 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
     """Start (and afterwards stop) the job's Ray cluster; reuse one this process already joined.
 
     One host: a fresh local Ray with exactly the job's CPUs and GPUs. Several hosts (on the leader;
-    the others run training.hosts.join_cluster): a Ray head with this host's CPUs and GPUs that every
+    the others run lend_host): a Ray head with this host's CPUs and GPUs that every
     host has joined before the block starts, and that releases them when it ends.
     """
     if ray.is_initialized():
@@ -55,3 +55,9 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
             stack.callback(release_workers, env)  # also those that joined when others never came
             wait_for_hosts(env)
         yield
+
+
+def lend_host(env: JobEnvironment) -> None:
+    """On every host but the leader: be part of the leader's Ray cluster until its program ends."""
+    os.environ.update(_QUIET_RAY)
+    join_cluster(env)

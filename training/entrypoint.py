@@ -37,9 +37,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if len(env.hosts) > 1:
             prepare_network(env)  # before anything imports Ray
         if not env.is_leader:
-            from training.hosts import join_cluster  # imports Ray
+            from training.cluster import lend_host  # imports Ray
 
-            join_cluster(env)
+            lend_host(env)
             return 0
         print(f"running {env.hyperparameters.program} on {env.current_host} of {list(env.hosts)}", flush=True)
         path = _program(env.hyperparameters.program)(env)

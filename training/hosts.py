@@ -32,11 +32,27 @@ _STOP_GRACE_S = 10
 
 @contextlib.contextmanager
 def head_node(env: JobEnvironment) -> Iterator[str]:
-    """Run the Ray head on the leader until the block ends; yield the address drivers connect to."""
+    """Run the Ray head on the leader until the block ends; yield the address drivers connect to.
+
+    A head that fails to start (Ray gives its processes 30 s on a busy host) is started again until hosts-timeout.
+    """
     address = prepare_network(env)
-    with _ray_node(["--head", f"--port={HEAD_PORT}", *_node_options(env, address)], f"{address}:{HEAD_PORT}") as node:
-        _wait(lambda: answers(address, HEAD_PORT), node, time.monotonic() + 60, "the Ray head did not start")
-        yield f"{address}:{HEAD_PORT}"
+    cluster = f"{address}:{HEAD_PORT}"
+    deadline = time.monotonic() + env.hyperparameters.hosts_timeout
+    while True:
+        with _ray_node(["--head", f"--port={HEAD_PORT}", *_node_options(env, address)], cluster) as node:
+            while node.poll() is None and not answers(address, HEAD_PORT):
+                time.sleep(0.2)
+            if node.poll() is None:
+                yield cluster
+                return
+        _retry_or_fail(node, deadline, "the Ray head")
+
+
+def _retry_or_fail(node: subprocess.Popen, deadline: float, what: str) -> None:
+    if time.monotonic() > deadline:
+        raise JobError(f"{what} did not start within hosts-timeout (ray start exit status {node.returncode})")
+    print(f"{what} stopped while starting (exit status {node.returncode}); starting it again", flush=True)
 
 
 def wait_for_hosts(env: JobEnvironment) -> None:
@@ -111,21 +127,25 @@ def join_cluster(env: JobEnvironment) -> None:
             )
         time.sleep(0.5)
     print(f"{env.current_host} joins the Ray cluster of {env.leader} ({leader}:{HEAD_PORT})", flush=True)
-    with _ray_node([f"--address={leader}:{HEAD_PORT}", *_node_options(env, address)], f"{leader}:{HEAD_PORT}") as node:
-        _stay(env, leader, node, released)
+    while True:
+        with _ray_node([f"--address={leader}:{HEAD_PORT}", *_node_options(env, address)], f"{leader}:{HEAD_PORT}") as node:
+            if _stay(env, leader, node, released):
+                break
+        _retry_or_fail(node, deadline, f"Ray on {env.current_host}")
     print(f"{env.current_host} leaves: the leader's program has ended", flush=True)
 
 
-def _stay(env: JobEnvironment, leader: str, node: subprocess.Popen, released: Path) -> None:
-    """Block until released; a JobError when the leader stops answering or Ray on this host stops."""
+def _stay(env: JobEnvironment, leader: str, node: subprocess.Popen, released: Path) -> bool:
+    """Block until released (True) or Ray on this host stops (False); a JobError when the leader stops answering."""
     misses = 0
     while not released.exists():
         misses = 0 if answers(leader, HEAD_PORT) else misses + 1
         if misses >= _MISSES_BEFORE_LEAVING and not released.exists():
             raise JobError(f"the leader {env.leader} stopped answering, so {env.current_host} leaves the job")
         if node.poll() is not None and not released.exists():
-            raise JobError(f"Ray on {env.current_host} stopped (exit status {node.returncode}) while the job ran")
+            return False
         time.sleep(1)
+    return True
 
 
 def _node_options(env: JobEnvironment, address: str) -> list[str]:
@@ -181,10 +201,3 @@ def _group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def _wait(ready, node: subprocess.Popen, deadline: float, failure: str) -> None:
-    while not ready():
-        if node.poll() is not None or time.monotonic() > deadline:
-            raise JobError(f"{failure} (ray start exit status {node.poll()})")
-        time.sleep(0.2)

@@ -1,0 +1,170 @@
+"""A job on several hosts is one Ray cluster: train and tune use every host, and hosts leave together.
+
+The hosts are simulated as tests/training/simulated_hosts.py describes (network namespaces, own
+hostname, own /opt/ml and /tmp); each runs `python -m training.entrypoint train` on the SageMaker
+contract alone. One set of hosts serves the module; it is removed even when a test fails.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import boto3
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.training.simulated_hosts import BUCKET, SimulatedHosts, aws_settings, lay_out_job, simulated_hosts
+from training.mnist import FILES, load_channel, write_idx
+
+CPUS_PER_HOST = {"SM_NUM_CPUS": "1", "SM_NUM_GPUS": "0"}
+QUICK = {"batch-size": "32", "log-interval": "5", "epochs": "1", "hosts-timeout": "300"}
+HOSTS_TIMEOUT_S = 20
+
+
+@pytest.fixture(scope="module")
+def hosts(require_tool, tmp_path_factory) -> Iterator[SimulatedHosts]:
+    """Three hosts (algo-3 only for the host that never arrives) and an S3 server."""
+    if os.geteuid() != 0:
+        pytest.fail("simulated hosts need root (network namespaces, mounts)") if os.environ.get("CI") else pytest.skip(
+            "simulated hosts need root"
+        )
+    require_tool("ip")
+    require_tool("unshare")
+    with simulated_hosts(3, tmp_path_factory.mktemp("hosts")) as simulated:
+        yield simulated
+
+
+@pytest.fixture(scope="module")
+def small_digits(tmp_path_factory, digits) -> dict[str, Path]:
+    """A few hundred digits: these tests prove where things run, not how well they learn."""
+    folder = tmp_path_factory.mktemp("small")
+    channels = {}
+    for split, size in (("training", 256), ("testing", 128)):
+        data = load_channel(digits[split], split)
+        channels[split] = folder / split
+        channels[split].mkdir()
+        images, labels = FILES[split]
+        write_idx(channels[split] / f"{images}.gz", data.images[:size])
+        write_idx(channels[split] / f"{labels}.gz", np.asarray(data.labels[:size]))
+    return channels
+
+
+def _start(hosts, job: Path, members: list[str], started: list[str], hyperparameters: Mapping[str, str], channels):
+    """Lay out every member's /opt/ml and start the entry point on the `started` ones."""
+    processes = {}
+    for host in members:
+        lay_out_job(job / host, members, host, hyperparameters, channels)
+        if host in started:
+            processes[host] = hosts.start(host, job / host, CPUS_PER_HOST)
+    return processes
+
+
+def _finish(processes: Mapping[str, subprocess.Popen], timeout_s: float) -> dict[str, int]:
+    deadline = time.monotonic() + timeout_s
+    codes = {}
+    for host, process in processes.items():
+        try:
+            codes[host] = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            codes[host] = None
+    return codes
+
+
+def _log(job: Path, host: str) -> str:
+    return (job / host / "entrypoint.log").read_text()
+
+
+def _ray_actors(job: Path, host: str) -> str:
+    """The actor names in a host's own Ray worker logs (its private /tmp)."""
+    logs = (job / host / "tmp" / "ray").glob("session_*/logs/worker-*.out")
+    return "".join(path.read_text(errors="replace") for path in logs)
+
+
+def _nothing_left(hosts: SimulatedHosts, members: list[str]) -> None:
+    left = {host: hosts.processes(host) for host in members}
+    assert not any(left.values()), f"processes left behind: {left}"
+
+
+def test_train_on_two_hosts_runs_workers_on_both_and_writes_the_model_on_the_leader(hosts, small_digits, tmp_path):
+    members = ["algo-1", "algo-2"]
+    storage = f"s3://{BUCKET}/{tmp_path.name}"
+    processes = _start(hosts, tmp_path, members, members, {**QUICK, "storage-path": storage}, small_digits)
+
+    codes = _finish(processes, 420)
+
+    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:] + _log(tmp_path, "algo-2")[-2000:]
+    assert (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").is_file()
+    assert not (tmp_path / "algo-2" / "opt_ml" / "model" / "model.pth").exists()
+    leader = _log(tmp_path, "algo-1")
+    assert "on 2 host(s) with 2 CPU(s): 2 worker(s) x 1 CPU(s)" in leader and "all 2 hosts joined" in leader
+    for host in members:
+        assert ":actor_name:RayTrainWorker" in _ray_actors(tmp_path, host), f"no Ray Train worker ran on {host}"
+    assert "leaves: the leader's program has ended" in _log(tmp_path, "algo-2")
+    keys = [item["Key"] for item in boto3.client("s3", **aws_settings()).list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert any(key.startswith(f"{tmp_path.name}/train/checkpoint_") for key in keys)
+    _nothing_left(hosts, members)
+
+
+def test_tune_on_two_hosts_runs_trials_on_both(hosts, small_digits, tmp_path):
+    members = ["algo-1", "algo-2"]
+    hyperparameters = {**QUICK, "program": "tune", "storage-path": f"s3://{BUCKET}/{tmp_path.name}"}
+    processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
+
+    codes = _finish(processes, 540)
+
+    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:]
+    table = pd.read_csv(tmp_path / "algo-1" / "opt_ml" / "output" / "data" / "results.csv")
+    assert len(table) == 16 and set(table["status"]) == {"ok"}
+    assert "on 2 host(s) with 2 CPU(s), 2 at a time" in _log(tmp_path, "algo-1")
+    for host in members:
+        assert ":actor_name:ImplicitFunc" in _ray_actors(tmp_path, host), f"no trial ran on {host}"
+    _nothing_left(hosts, members)
+
+
+def test_a_host_that_never_arrives_fails_the_job_naming_it(hosts, small_digits, tmp_path):
+    members = ["algo-1", "algo-2", "algo-3"]
+    hyperparameters = {**QUICK, "storage-path": f"s3://{BUCKET}/{tmp_path.name}", "hosts-timeout": str(HOSTS_TIMEOUT_S)}
+    started = time.monotonic()
+    processes = _start(hosts, tmp_path, members, ["algo-1", "algo-2"], hyperparameters, small_digits)
+
+    codes = _finish(processes, HOSTS_TIMEOUT_S + 120)
+
+    assert codes == {"algo-1": 1, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:]
+    assert time.monotonic() - started < HOSTS_TIMEOUT_S + 120
+    failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
+    assert failure == f"host(s) algo-3 never joined the job's Ray cluster within hosts-timeout ({HOSTS_TIMEOUT_S} s)"
+    _nothing_left(hosts, members)
+
+
+def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hosts, small_digits, tmp_path):
+    members = ["algo-1", "algo-2"]
+    hyperparameters = {
+        **QUICK,
+        "epochs": "50",
+        "max-failures": "1",
+        "storage-path": f"s3://{BUCKET}/{tmp_path.name}",
+    }
+    processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
+    deadline = time.monotonic() + 300
+    while "epoch=2 " not in _log(tmp_path, "algo-1"):
+        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(tmp_path, "algo-1")[-3000:]
+        time.sleep(0.5)
+
+    hosts.cut("algo-2")
+    hosts.kill("algo-2")
+    lost = time.monotonic()
+    try:
+        codes = _finish(processes, 300)
+    finally:
+        hosts.cut("algo-2", connected=True)
+
+    assert codes["algo-1"] not in (0, None), _log(tmp_path, "algo-1")[-3000:]
+    print(f"the leader ended {time.monotonic() - lost:.0f} s after algo-2 was lost")
+    failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
+    assert "algo-2" in failure or "198.51.100.12" in failure, failure
+    assert not (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").exists()
+    _nothing_left(hosts, members)

@@ -77,6 +77,17 @@ def _missing_hosts(env: JobEnvironment) -> list[str]:
     return named or [f"{len(env.hosts) - len(nodes)} of {len(env.hosts)}"]
 
 
+def raise_if_hosts_lost(env: JobEnvironment, error: BaseException) -> None:
+    """A JobError naming the hosts whose Ray nodes died, when a run failed after losing some."""
+    lost = [node["NodeManagerAddress"] for node in ray.nodes() if not node["Alive"]]
+    if lost:
+        names = [host for host in env.hosts if address_of(host) in lost] or lost
+        raise JobError(
+            f"host(s) {', '.join(names)} left the job's Ray cluster during the run, which could not go on "
+            f"without them (max-failures {env.hyperparameters.max_failures})"
+        ) from error
+
+
 def release_workers(env: JobEnvironment) -> None:
     """Tell every other host that the job has ended, through a task on each of its nodes, and wait a little.
 

@@ -18,6 +18,7 @@ from ray.train.torch import TorchConfig, TorchTrainer
 
 from training import storage
 from training.cluster import ray_cluster
+from training.hosts import raise_if_hosts_lost
 from training.contract import JobEnvironment
 from training.data import load_datasets
 from training.errors import JobError
@@ -109,12 +110,20 @@ def run(env: JobEnvironment) -> Path:
             run_config=ray.train.RunConfig(
                 name=RUN_NAME,
                 storage_path=env.storage_path,
-                failure_config=ray.train.FailureConfig(max_failures=hp.max_failures),
+                # controller_failure_limit also bounds the retries of a worker group that cannot start,
+                # as after a host is lost when the plan needs it: Ray's default (-1) retries for ever.
+                failure_config=ray.train.FailureConfig(
+                    max_failures=hp.max_failures, controller_failure_limit=hp.max_failures
+                ),
                 checkpoint_config=ray.train.CheckpointConfig(num_to_keep=2),
                 logging_config=ray.train.LoggingConfig(log_level="WARNING"),
             ),
         )
-        result = trainer.fit()
+        try:
+            result = trainer.fit()
+        except ray.train.TrainingFailedError as error:
+            raise_if_hosts_lost(env, error)
+            raise
     summary = {
         "program": "train",
         "metrics": result.return_value,

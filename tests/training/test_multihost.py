@@ -144,8 +144,8 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
     members = ["algo-1", "algo-2"]
     hyperparameters = {
         **QUICK,
-        "epochs": "50",
-        "max-failures": "1",
+        "epochs": "500",
+        "max-failures": "0",
         "storage-path": f"s3://{BUCKET}/{tmp_path.name}",
     }
     processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)

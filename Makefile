@@ -38,8 +38,9 @@ demo: $(INSTALLED) ## train and tune on real handwritten digits in a local SageM
 test: $(INSTALLED) $(TEST_PREREQS) ## run every test
 	$(PY) -m pytest
 
-bench: $(INSTALLED) ## measure throughput, tune efficiency and cold start; writes bench/results/
+bench: $(INSTALLED) ## measure throughput, tune efficiency, cold start and multi-host jobs; writes bench/results/
 	$(PY) -m bench.training $(BENCH_ARGS)
+	$(PY) -m bench.hosts $(BENCH_HOSTS_ARGS)
 
 clean: ## remove generated files (keeps the environments)
 	rm -rf demo cdk.out bench/results .pytest_cache

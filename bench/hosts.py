@@ -51,7 +51,8 @@ def run_job(hosts: SimulatedHosts, job: Path, count: int, cpus: int, hyperparame
     if any(codes.values()):
         raise RuntimeError(f"benchmark job {job.name} failed {codes}:\n{output[-3000:]}")
     found = JOINED.search(output)
-    return {"output": output, "seconds_to_all_joined": joined_after, "leader_wait_seconds": float(found[2]) if found else 0.0}
+    waited = float(found[2]) if found else 0.0
+    return {"output": output, "seconds_to_all_joined": joined_after, "leader_wait_seconds": waited}
 
 
 def bench_formation(hosts: SimulatedHosts, work: Path, channels, rounds: int) -> dict[str, dict]:

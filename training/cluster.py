@@ -10,6 +10,7 @@ import ray
 
 from training.contract import JobEnvironment
 from training.hosts import head_node, join_cluster, release_workers, wait_for_hosts
+from training.sizing import node_resources
 from training.stopping import stop_on_sigterm
 
 
@@ -45,7 +46,7 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
         address = stack.enter_context(head_node(env)) if several else "local"
         ray.init(
             address=address,
-            **({} if several else {"num_cpus": env.num_cpus, "num_gpus": env.num_gpus}),
+            **({} if several else node_resources(env)),  # on several hosts `ray start` was given them
             logging_level=logging.WARNING,
         )
         # Again after ray.init, which installs a SIGTERM handler that aborts the process and orphans Ray.

@@ -24,6 +24,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from training.contract import JobEnvironment
 from training.errors import JobError
 from training.network import address_of, answers, cluster_token, prepare_network, resolve
+from training.sizing import node_resources
 
 HEAD_PORT = 6379  # Ray's default GCS port; every host of a job reaches the others on any port
 _MISSES_BEFORE_LEAVING = 3  # consecutive failed probes of the leader (about 1 s apart) before a host leaves
@@ -137,9 +138,10 @@ def join_cluster(env: JobEnvironment) -> None:
                 f"({env.hyperparameters.hosts_timeout} s)"
             )
         time.sleep(0.5)
-    print(f"{env.current_host} joins the Ray cluster of {env.leader} ({leader}:{HEAD_PORT})", flush=True)
+    cluster = f"{leader}:{HEAD_PORT}"
+    print(f"{env.current_host} joins the Ray cluster of {env.leader} ({cluster})", flush=True)
     while True:
-        with _ray_node([f"--address={leader}:{HEAD_PORT}", *_node_options(env, address)], f"{leader}:{HEAD_PORT}") as node:
+        with _ray_node([f"--address={cluster}", *_node_options(env, address)], cluster) as node:
             if _stay(env, leader, node, released):
                 break
         _retry_or_fail(node, deadline, f"Ray on {env.current_host}")
@@ -160,12 +162,8 @@ def _stay(env: JobEnvironment, leader: str, node: subprocess.Popen, released: Pa
 
 
 def _node_options(env: JobEnvironment, address: str) -> list[str]:
-    return [
-        f"--node-ip-address={address}",
-        f"--num-cpus={env.num_cpus}",
-        f"--num-gpus={env.num_gpus}",
-        "--disable-usage-stats",
-    ]
+    resources = [f"--{name.replace('_', '-')}={value}" for name, value in node_resources(env).items()]
+    return [f"--node-ip-address={address}", *resources, "--disable-usage-stats"]
 
 
 @contextlib.contextmanager
@@ -178,9 +176,8 @@ def _ray_node(options: Sequence[str], cluster: str) -> Iterator[subprocess.Popen
     ray_cli = Path(sys.executable).with_name("ray")
     log = tempfile.NamedTemporaryFile(prefix="ray-start-", suffix=".log", delete=False)  # noqa: SIM115
     command = [str(ray_cli) if ray_cli.exists() else "ray", "start", "--block", *options]
-    node = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "RAY_ADDRESS": cluster}
-    )
+    environ = {**os.environ, "RAY_ADDRESS": cluster}
+    node = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environ)
     try:
         yield node
     finally:

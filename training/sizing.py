@@ -41,6 +41,11 @@ class TrialPlan:
         return {"cpu": self.cpus_per_trial, "gpu": self.gpus_per_trial}
 
 
+def node_resources(env: JobEnvironment) -> dict[str, int]:
+    """What this host gives Ray: ray.init's keywords on one host, `ray start --num-cpus ...` on several."""
+    return {"num_cpus": env.num_cpus, "num_gpus": env.num_gpus}
+
+
 def use_gpu(env: JobEnvironment) -> bool:
     """The use-gpu hyperparameter, or whether the host has a GPU when it says auto."""
     wanted = env.hyperparameters.use_gpu

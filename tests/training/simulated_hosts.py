@@ -191,7 +191,9 @@ def lay_out_job(
         "current_instance_type": "ml.m5.large",
         "current_group_name": "homogeneousCluster",
         "hosts": hosts,
-        "instance_groups": [{"instance_group_name": "homogeneousCluster", "instance_type": "ml.m5.large", "hosts": hosts}],
+        "instance_groups": [
+            {"instance_group_name": "homogeneousCluster", "instance_type": "ml.m5.large", "hosts": hosts}
+        ],
         "network_interface_name": "eth0",
     }
     (opt_ml / "input" / "config" / "resourceconfig.json").write_text(json.dumps(resources))

@@ -127,7 +127,10 @@ def test_one_host_keeps_ray_state_in_the_checkpoint_folder(tmp_path):
 
 
 def test_the_leader_of_a_heterogeneous_cluster_is_the_first_host_of_the_first_group(tmp_path):
-    groups = [{"instance_group_name": "gpu", "hosts": ["algo-3"]}, {"instance_group_name": "cpu", "hosts": ["algo-1", "algo-2"]}]
+    groups = [
+        {"instance_group_name": "gpu", "hosts": ["algo-3"]},
+        {"instance_group_name": "cpu", "hosts": ["algo-1", "algo-2"]},
+    ]
     resources = {"current_host": "algo-3", "hosts": ["algo-1", "algo-2", "algo-3"], "instance_groups": groups}
     _write(tmp_path, "resourceconfig.json", resources)
     environ = {"SM_BASE_DIR": str(tmp_path), "TRAINING_JOB_NAME": "job-7", "SM_HPS": '{"storage-path": "/fsx/ray"}'}
@@ -137,5 +140,6 @@ def test_the_leader_of_a_heterogeneous_cluster_is_the_first_host_of_the_first_gr
 
 @pytest.mark.parametrize("value", ["checkpoints", "s3://", "s3:/bucket", "file:///x"])
 def test_storage_path_must_be_s3_or_absolute(tmp_path, value):
-    with pytest.raises(JobError, match=f"hyperparameter 'storage-path' must be an s3:// URI or an absolute folder path, got '{value}'"):
+    message = f"hyperparameter 'storage-path' must be an s3:// URI or an absolute folder path, got '{value}'"
+    with pytest.raises(JobError, match=message):
         read_environment(["--storage-path", value], {"SM_BASE_DIR": str(tmp_path)})

@@ -29,9 +29,8 @@ HOSTS_TIMEOUT_S = 20
 def hosts(require_tool, tmp_path_factory) -> Iterator[SimulatedHosts]:
     """Three hosts (algo-3 only for the host that never arrives) and an S3 server."""
     if os.geteuid() != 0:
-        pytest.fail("simulated hosts need root (network namespaces, mounts)") if os.environ.get("CI") else pytest.skip(
-            "simulated hosts need root"
-        )
+        message = "simulated hosts need root (network namespaces, mounts)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     require_tool("ip")
     require_tool("unshare")
     with simulated_hosts(3, tmp_path_factory.mktemp("hosts")) as simulated:

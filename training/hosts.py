@@ -80,7 +80,9 @@ def _missing_hosts(env: JobEnvironment) -> list[str]:
 
 def raise_if_hosts_lost(env: JobEnvironment, error: BaseException) -> None:
     """A JobError naming the hosts whose Ray nodes died, when a run failed after losing some."""
-    lost = [node["NodeManagerAddress"] for node in ray.nodes() if not node["Alive"]]
+    nodes = ray.nodes()
+    alive = {node["NodeManagerAddress"] for node in nodes if node["Alive"]}
+    lost = sorted({node["NodeManagerAddress"] for node in nodes if not node["Alive"]} - alive)  # not rejoined
     if lost:
         names = [host for host in env.hosts if address_of(host) in lost] or lost
         raise JobError(
@@ -107,7 +109,8 @@ def _send_release(env: JobEnvironment) -> None:
         )
         for node in others
     ]
-    ray.wait(pending, num_returns=len(pending), timeout=30)
+    if pending:
+        ray.wait(pending, num_returns=len(pending), timeout=30)
 
 
 @ray.remote(num_cpus=0)

@@ -8,6 +8,7 @@ Prints a table and writes bench/results/hosts-<time>.json.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -19,8 +20,22 @@ from pathlib import Path
 import numpy as np
 
 from bench.training import BATCH, EPOCHS, RESULTS, make_data, steady_epoch_seconds
-from tests.training.simulated_hosts import BUCKET, SimulatedHosts, lay_out_job, simulated_hosts
 from training.mnist import load_channel
+
+
+def _simulation():
+    """The tests' own host simulation, loaded by path: a package installed in the venv owns the name `tests`."""
+    path = Path(__file__).resolve().parents[1] / "tests" / "training" / "simulated_hosts.py"
+    spec = importlib.util.spec_from_file_location("simulated_hosts", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_hosts = _simulation()
+BUCKET, SimulatedHosts, lay_out_job, simulated_hosts = (
+    _hosts.BUCKET, _hosts.SimulatedHosts, _hosts.lay_out_job, _hosts.simulated_hosts
+)
 
 JOINED = re.compile(r"all (\d+) hosts joined the Ray cluster in ([0-9.]+) s")
 # The cost of crossing hosts: the same two single-CPU workers on one host and on two, and the default plan.

@@ -34,15 +34,29 @@ def parser() -> argparse.ArgumentParser:
     verbs = top.add_subparsers(dest="verb", required=True, metavar="VERB")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="the outputs file make deploy wrote")
-    common.add_argument("--stack", default=os.environ.get("STACK_NAME") or None, help="stack name (default: the file's only one)")
+    common.add_argument("--stack", default=None, help="stack name (default: the file's only one)")
+    jobs_dir = argparse.ArgumentParser(add_help=False)
+    jobs_dir.add_argument("--jobs-dir", type=Path, default=results.DEFAULT_JOBS_DIR, help="where results are unpacked")
 
     data = verbs.add_parser("data", parents=[common], help="upload the MNIST IDX files to the data bucket")
     data.add_argument("--data", type=Path, default=None, help="a folder of your own IDX files (default: the digits)")
     for program in ("train", "tune"):
-        _job_flags(verbs.add_parser(program, parents=[common], allow_abbrev=False, help=f"run {program} as a training job",
-                                    epilog="Any other --name value pair is a hyperparameter: python -m training.entrypoint --help lists them."))
-    for verb, text in (("status", "show a job's status"), ("logs", "follow a job's logs until it ends"), ("stop", "stop a job")):
-        verbs.add_parser(verb, parents=[common], help=text).add_argument("job", help="the job's name")
+        _job_flags(
+            verbs.add_parser(
+                program,
+                parents=[common, jobs_dir],
+                allow_abbrev=False,
+                help=f"run {program} as a training job",
+                epilog="Every other --name value pair is a hyperparameter of the job (--epochs 3, --learning-rate 0.005): "
+                "python -m training.entrypoint --help lists them.",
+            )
+        )
+    for verb, text, more in (
+        ("status", "show a job's status", []),
+        ("logs", "follow a job's status and logs until it ends, then fetch its results", [jobs_dir]),
+        ("stop", "stop a job", []),
+    ):
+        verbs.add_parser(verb, parents=[common, *more], help=text).add_argument("job", help="the job's name")
     verbs.add_parser("jobs", parents=[common], help="the stack's recent jobs").add_argument("--count", type=int, default=10)
     return top
 
@@ -59,7 +73,6 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
     verb.add_argument("--keep-alive", type=int, default=0, help=f"seconds (<= {MAX_KEEP_ALIVE}) to keep the instance warm; on-demand only")
     verb.add_argument("--image", default=os.environ.get("IMAGE_URI") or None, help="image URI (default: build/image-uri.txt)")
     verb.add_argument("--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image")
-    verb.add_argument("--jobs-dir", type=Path, default=results.DEFAULT_JOBS_DIR, help="where results are unpacked")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,7 +179,7 @@ def _elapsed(job: dict) -> float:
 def _logs(args: argparse.Namespace, _: list[str]) -> int:
     stack = Stack.load(args.outputs, args.stack)
     api.describe(stack, args.job)  # one sentence for a job that does not exist
-    return _follow_and_finish(stack, args.job, results.DEFAULT_JOBS_DIR)
+    return _follow_and_finish(stack, args.job, args.jobs_dir)
 
 
 def _stop(args: argparse.Namespace, _: list[str]) -> int:

@@ -1,10 +1,10 @@
 """The launcher as Python calls, for the CLI and for a notebook alike.
 
-    from launcher.api import Stack, JobSpec, hyperparameters, submit, follow, fetch
-    stack = Stack.load()
-    name = submit(stack, JobSpec(hyperparameters=hyperparameters("train", ["--epochs", "3"])))
-    job = follow(stack, name)
-    print(fetch(stack, job).files)
+from launcher.api import Stack, JobSpec, hyperparameters, submit, follow, fetch
+stack = Stack.load()
+name = submit(stack, JobSpec(hyperparameters=hyperparameters("train", ["--epochs", "3"])))
+job = follow(stack, name)
+print(fetch(stack, job).files)
 """
 from __future__ import annotations
 
@@ -28,8 +28,20 @@ from launcher.submit import submit as send
 from launcher.trainer import build_trainer, job_request
 
 __all__ = [
-    "Fetched", "JobSpec", "LauncherError", "Stack", "Uploaded", "describe", "fetch", "follow",
-    "hyperparameters", "recent_jobs", "run_local", "stop", "submit", "upload_data",
+    "Fetched",
+    "JobSpec",
+    "LauncherError",
+    "Stack",
+    "Uploaded",
+    "describe",
+    "fetch",
+    "follow",
+    "hyperparameters",
+    "recent_jobs",
+    "run_local",
+    "stop",
+    "submit",
+    "upload_data",
 ]
 
 
@@ -52,7 +64,12 @@ def submit(stack: Stack, spec: JobSpec, image: str | None = None, session: boto3
 
 
 def run_local(
-    stack: Stack, spec: JobSpec, image: str | None = None, session: boto3.Session | None = None, tool: str | None = None, echo=print
+    stack: Stack,
+    spec: JobSpec,
+    image: str | None = None,
+    session: boto3.Session | None = None,
+    tool: str | None = None,
+    echo=print,
 ) -> dict[str, Any]:
     """Run the same request on this machine (in the image when a container tool is given); describe the result."""
     session = session_for(stack, session)
@@ -63,7 +80,9 @@ def run_local(
     return local_job.run_request(request, session, tool, echo)
 
 
-def follow(stack: Stack, name: str, out: TextIO = sys.stdout, session: boto3.Session | None = None, poll_seconds: float = 10.0) -> dict[str, Any]:
+def follow(
+    stack: Stack, name: str, out: TextIO = sys.stdout, session: boto3.Session | None = None, poll_seconds: float = 10.0
+) -> dict[str, Any]:
     """Live status and every host's log lines until the job ends; its last description."""
     session = session_for(stack, session)
     return following.follow(session.client("sagemaker"), session.client("logs"), name, out, poll_seconds)
@@ -73,7 +92,9 @@ def describe(stack: Stack, name: str, session: boto3.Session | None = None) -> d
     return jobs.describe(session_for(stack, session).client("sagemaker"), name)
 
 
-def fetch(stack: Stack, job: dict[str, Any], jobs_dir: Path = results.DEFAULT_JOBS_DIR, session: boto3.Session | None = None) -> Fetched:
+def fetch(
+    stack: Stack, job: dict[str, Any], jobs_dir: Path = results.DEFAULT_JOBS_DIR, session: boto3.Session | None = None
+) -> Fetched:
     """A completed job's model.tar.gz and output.tar.gz, unpacked into jobs_dir/<job-name>/."""
     return results.fetch(job, session_for(stack, session), jobs_dir)
 

@@ -47,8 +47,8 @@ def parser() -> argparse.ArgumentParser:
                 parents=[common, jobs_dir],
                 allow_abbrev=False,
                 help=f"run {program} as a training job",
-                epilog="Every other --name value pair is a hyperparameter of the job (--epochs 3, --learning-rate 0.005): "
-                "python -m training.entrypoint --help lists them.",
+                epilog="Every other --name value pair is a hyperparameter of the job (--epochs 3, --learning-rate "
+                "0.005): python -m training.entrypoint --help lists them.",
             )
         )
     for verb, text, more in (
@@ -57,22 +57,45 @@ def parser() -> argparse.ArgumentParser:
         ("stop", "stop a job", []),
     ):
         verbs.add_parser(verb, parents=[common, *more], help=text).add_argument("job", help="the job's name")
-    verbs.add_parser("jobs", parents=[common], help="the stack's recent jobs").add_argument("--count", type=int, default=10)
+    verbs.add_parser("jobs", parents=[common], help="the stack's recent jobs").add_argument(
+        "--count", type=int, default=10
+    )
     return top
 
 
 def _job_flags(verb: argparse.ArgumentParser) -> None:
-    verb.add_argument("--instance-type", default=DEFAULT_INSTANCE_TYPE, help="SageMaker instance type (default %(default)s)")
+    verb.add_argument(
+        "--instance-type", default=DEFAULT_INSTANCE_TYPE, help="SageMaker instance type (default %(default)s)"
+    )
     verb.add_argument("--instance-count", type=int, default=1, help="number of instances (default 1)")
-    verb.add_argument("--spot", action=argparse.BooleanOptionalAction, default=True, help="managed spot training (default: on)")
-    verb.add_argument("--max-runtime", type=int, default=DEFAULT_MAX_RUNTIME, help="seconds the job may run (default %(default)s)")
-    verb.add_argument("--max-wait", type=int, default=None, help="spot: seconds to wait and run in all (default 2 x max-runtime)")
-    verb.add_argument("--job-name", default=None, help="job name base (the stack's prefix is added; SageMaker's SDK appends the time)")
+    verb.add_argument(
+        "--spot", action=argparse.BooleanOptionalAction, default=True, help="managed spot training (default: on)"
+    )
+    verb.add_argument(
+        "--max-runtime", type=int, default=DEFAULT_MAX_RUNTIME, help="seconds the job may run (default %(default)s)"
+    )
+    verb.add_argument(
+        "--max-wait", type=int, default=None, help="spot: seconds to wait and run in all (default 2 x max-runtime)"
+    )
+    verb.add_argument(
+        "--job-name", default=None, help="job name base (the stack's prefix is added; SageMaker's SDK appends the time)"
+    )
     verb.add_argument("--no-wait", action="store_true", help="return once the job is submitted")
-    verb.add_argument("--executor", choices=EXECUTORS, default="sagemaker", help="where the job runs (default sagemaker)")
-    verb.add_argument("--keep-alive", type=int, default=0, help=f"seconds (<= {MAX_KEEP_ALIVE}) to keep the instance warm; on-demand only")
-    verb.add_argument("--image", default=os.environ.get("IMAGE_URI") or None, help="image URI (default: build/image-uri.txt)")
-    verb.add_argument("--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image")
+    verb.add_argument(
+        "--executor", choices=EXECUTORS, default="sagemaker", help="where the job runs (default sagemaker)"
+    )
+    verb.add_argument(
+        "--keep-alive",
+        type=int,
+        default=0,
+        help=f"seconds (<= {MAX_KEEP_ALIVE}) to keep the instance warm; on-demand only",
+    )
+    verb.add_argument(
+        "--image", default=os.environ.get("IMAGE_URI") or None, help="image URI (default: build/image-uri.txt)"
+    )
+    verb.add_argument(
+        "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,7 +207,9 @@ def _logs(args: argparse.Namespace, _: list[str]) -> int:
 
 def _stop(args: argparse.Namespace, _: list[str]) -> int:
     api.stop(Stack.load(args.outputs, args.stack), args.job)
-    print(f"stopping {args.job}: SageMaker sends SIGTERM, the latest checkpoint is kept; watch it with make status JOB={args.job}")
+    print(
+        f"stopping {args.job}: SageMaker sends SIGTERM, the latest checkpoint is kept; watch: make status JOB={args.job}"
+    )
     return 0
 
 

@@ -62,7 +62,9 @@ def upload(stack: Stack, session: boto3.Session, folder: Path | None = None) -> 
             for path in paths
         ]
     except ClientError as error:
-        raise LauncherError(f"upload to s3://{stack.data_bucket} failed ({service_answer(error)}): check make deploy") from None
+        raise LauncherError(
+            f"upload to s3://{stack.data_bucket} failed ({service_answer(error)}): check make deploy"
+        ) from None
 
 
 def _put(s3, bucket: str, key: str, path: Path) -> Uploaded:

@@ -91,7 +91,9 @@ def host_of(stream: str, job_name: str) -> str:
 def status_text(job: dict[str, Any], elapsed: float) -> str:
     minutes, seconds = divmod(int(elapsed), 60)
     secondary = job.get("SecondaryStatus")
-    status = job["TrainingJobStatus"] + (f" / {secondary}" if secondary and secondary != job["TrainingJobStatus"] else "")
+    status = job["TrainingJobStatus"] + (
+        f" / {secondary}" if secondary and secondary != job["TrainingJobStatus"] else ""
+    )
     return f"{job['TrainingJobName']}: {status} ({minutes}m{seconds:02d}s)"
 
 

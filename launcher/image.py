@@ -18,7 +18,10 @@ def image_uri(explicit: str | None = None, uri_file: Path = DEFAULT_URI_FILE) ->
 
 
 def image_commit(uri: str) -> str:
-    """The commit the image was built from: its tag (`<commit>`, `<commit>-gpu`, `<commit>-dirty-<time>`) up to the first dash."""
-    name = uri.rsplit("/", 1)[-1]
-    tag = name.split("@", 1)[0].split(":", 1)[1] if ":" in name.split("@", 1)[0] else "unknown"
+    """The commit the image was built from: its tag up to the first dash.
+
+    `make push-image` tags `<commit>`, `<commit>-gpu` or `<commit>-dirty-<time>` (container/tag.py).
+    """
+    name = uri.split("@", 1)[0].rsplit("/", 1)[-1]
+    tag = name.split(":", 1)[1] if ":" in name else "unknown"
     return tag.split("-", 1)[0]

@@ -33,7 +33,9 @@ def describe(sagemaker, name: str) -> dict[str, Any]:
     try:
         return sagemaker.describe_training_job(TrainingJobName=name)
     except ClientError as error:
-        raise LauncherError(f"no job '{name}' ({service_answer(error)}): list the stack's jobs with make jobs") from None
+        raise LauncherError(
+            f"no job '{name}' ({service_answer(error)}): list the stack's jobs with make jobs"
+        ) from None
 
 
 def row(job: dict[str, Any]) -> JobRow:

@@ -29,7 +29,9 @@ def run_request(
     with tempfile.TemporaryDirectory(prefix="job-") as scratch:
         root = Path(scratch) / "opt-ml"
         channels = {
-            channel["ChannelName"]: _download(s3, channel["DataSource"]["S3DataSource"]["S3Uri"], Path(scratch) / "in" / channel["ChannelName"])
+            channel["ChannelName"]: _download(
+                s3, channel["DataSource"]["S3DataSource"]["S3Uri"], Path(scratch) / "in" / channel["ChannelName"]
+            )
             for channel in request.get("InputDataConfig", [])
         }
         layout(root, request.get("HyperParameters", {}), channels)

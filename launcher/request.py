@@ -89,7 +89,9 @@ def hyperparameters(program: str, args: Sequence[str]) -> dict[str, str]:
             value = items.pop(0)
         given[canonical_name(name).replace("_", "-")] = value
     if given.get("program", program) != program:
-        raise LauncherError(f"--program {given['program']} contradicts the verb: run python -m launcher {given['program']}")
+        raise LauncherError(
+            f"--program {given['program']} contradicts the verb: run python -m launcher {given['program']}"
+        )
     given["program"] = program
     try:
         Hyperparameters.from_strings(given)

@@ -35,7 +35,9 @@ def summary(job: dict[str, Any]) -> list[str]:
     if billable is not None:
         lines.append(f"billable seconds: {billable}")
     if billable is not None and training and job.get("EnableManagedSpotTraining"):
-        lines.append(f"managed spot training saved {100 * (1 - billable / training):.0f}% (billable {billable} s of {training} s)")
+        lines.append(
+            f"managed spot training saved {100 * (1 - billable / training):.0f}% (billable {billable} s of {training} s)"
+        )
     return lines
 
 

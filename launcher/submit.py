@@ -19,7 +19,9 @@ def require_data(stack: Stack, session: boto3.Session) -> None:
         except NoCredentialsError:
             raise LauncherError(NO_CREDENTIALS) from None
         except ClientError as error:
-            raise LauncherError(f"cannot read {channel_uri(stack, channel)} ({service_answer(error)}): check make deploy") from None
+            raise LauncherError(
+                f"cannot read {channel_uri(stack, channel)} ({service_answer(error)}): check make deploy"
+            ) from None
         if not found:
             raise LauncherError(f"no data in {channel_uri(stack, channel)}: run make data first")
 
@@ -36,9 +38,12 @@ def submit(trainer, stack: Stack) -> str:
         raise LauncherError(NO_CREDENTIALS) from None
     except ClientError as error:
         raise LauncherError(
-            f"SageMaker refused the job ({service_answer(error)}): pick another --instance-type or ask for a quota increase"
-            if _about_capacity(error)
-            else f"SageMaker refused the job ({service_answer(error)}): fix that, then run the command again"
+            f"SageMaker refused the job ({service_answer(error)}): "
+            + (
+                "pick another --instance-type or ask for a quota increase"
+                if _about_capacity(error)
+                else "fix that, then run the command again"
+            )
         ) from None
     return trainer._latest_training_job.training_job_name  # the SDK's record of the job it created
 

@@ -38,8 +38,8 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
     """A ModelTrainer whose train() sends exactly this project's CreateTrainingJob request."""
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.shapes import MetricDefinition, Tag
+    from sagemaker.core.training.configs import CheckpointConfig, Compute, OutputDataConfig, StoppingCondition
     from sagemaker.train import ModelTrainer
-    from sagemaker.train.configs import CheckpointConfig, Compute, OutputDataConfig, StoppingCondition
 
     base = base_job_name(stack, spec)
     launched = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
@@ -63,7 +63,9 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
             s3_output_path=f"s3://{stack.artifacts_bucket}/{OUTPUT_PREFIX}", kms_key_id=stack.kms_key_arn
         ),
         # One folder per launch: SageMaker restores it into a restarted spot job, and no other job resumes from it.
-        checkpoint_config=CheckpointConfig(s3_uri=f"s3://{stack.artifacts_bucket}/{CHECKPOINT_PREFIX}/{base}-{launched}"),
+        checkpoint_config=CheckpointConfig(
+            s3_uri=f"s3://{stack.artifacts_bucket}/{CHECKPOINT_PREFIX}/{base}-{launched}"
+        ),
         tags=[
             Tag(key="project", value=PROJECT),
             Tag(key="stack", value=stack.name),
@@ -75,7 +77,7 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
 
 def input_data(stack: Stack) -> list[Any]:
     """The `training` and `testing` channels, one data-bucket prefix each (where `make data` puts them)."""
-    from sagemaker.train.configs import InputData
+    from sagemaker.core.training.configs import InputData
 
     return [InputData(channel_name=channel, data_source=channel_uri(stack, channel)) for channel in CHANNELS]
 

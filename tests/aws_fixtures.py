@@ -50,7 +50,9 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory, require_tool) -> Ite
     url = f"http://localhost:{port}"
     folder = tmp_path_factory.mktemp("moto")
     env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(folder / "recording")}
-    with serving([moto, "-H", "127.0.0.1", "-p", str(port)], f"{url}/moto-api/", folder / "moto.log", MOTO_START_SECONDS, env):
+    with serving(
+        [moto, "-H", "127.0.0.1", "-p", str(port)], f"{url}/moto-api/", folder / "moto.log", MOTO_START_SECONDS, env
+    ):
         yield url
 
 

@@ -14,7 +14,6 @@ from tests.infra.helpers import run_make
 from tests.launcher.helpers import IMAGE_TAG
 
 
-
 @pytest.fixture(scope="session")
 def launcher_env(aws_env: dict[str, str], deployed: dict[str, str], tmp_path_factory) -> dict[str, str]:
     """make's environment: the outputs file `make deploy` wrote, the image `make push-image` recorded, results in tmp."""
@@ -60,7 +59,9 @@ def record(moto_endpoint: str) -> Callable[[Callable[[], object]], list[dict]]:
 
     def call(api: str) -> bytes:
         method = "GET" if api == "download-recording" else "POST"
-        with urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/recorder/{api}", method=method)) as answer:
+        with urllib.request.urlopen(
+            urllib.request.Request(f"{moto_endpoint}/moto-api/recorder/{api}", method=method)
+        ) as answer:
             return answer.read()
 
     def recording(action: Callable[[], object]) -> list[dict]:
@@ -77,4 +78,3 @@ def record(moto_endpoint: str) -> Callable[[Callable[[], object]], list[dict]]:
         return requests
 
     return recording
-

@@ -18,7 +18,11 @@ STEPS = [
     ("InProgress", "Starting", {}),
     ("InProgress", "Downloading", {}),
     ("InProgress", "Training", {"algo-1-1764478800": ["running train on algo-1 of ['algo-1', 'algo-2']"]}),
-    ("InProgress", "Training", {"algo-2-1764478801": ["joined"], "algo-1-1764478800": ["epoch=1 test_accuracy=0.9100"]}),
+    (
+        "InProgress",
+        "Training",
+        {"algo-2-1764478801": ["joined"], "algo-1-1764478800": ["epoch=1 test_accuracy=0.9100"]},
+    ),
     ("InProgress", "Uploading", {"algo-1-1764478800": ["model written to /opt/ml/model/model.pth"]}),
     ("Completed", "Completed", {}),
 ]
@@ -43,7 +47,9 @@ class FakeService:
     def describe_log_streams(self, logGroupName: str, logStreamNamePrefix: str) -> dict:  # noqa: N803
         assert logGroupName == LOG_GROUP
         if not self.streams:
-            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no group"}}, "DescribeLogStreams")
+            raise ClientError(
+                {"Error": {"Code": "ResourceNotFoundException", "Message": "no group"}}, "DescribeLogStreams"
+            )
         return {"logStreams": [{"logStreamName": s} for s in self.streams if s.startswith(logStreamNamePrefix)]}
 
     def get_log_events(self, logGroupName, logStreamName, startFromHead, nextToken="f/0") -> dict:  # noqa: N803
@@ -100,7 +106,10 @@ def test_the_end_of_a_job_reports_metrics_billing_and_spot_saving_or_the_failure
     done = {
         "TrainingJobName": JOB,
         "TrainingJobStatus": "Completed",
-        "FinalMetricDataList": [{"MetricName": "test_accuracy", "Value": 0.9642}, {"MetricName": "test_loss", "Value": 0.11}],
+        "FinalMetricDataList": [
+            {"MetricName": "test_accuracy", "Value": 0.9642},
+            {"MetricName": "test_loss", "Value": 0.11},
+        ],
         "BillableTimeInSeconds": 90,
         "TrainingTimeInSeconds": 300,
         "EnableManagedSpotTraining": True,

@@ -54,7 +54,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_make_train_refuses_with_one_sentence_and_sends_nothing(case, launcher_env, empty_stack_outputs, data, record) -> None:
+def test_make_train_refuses_with_one_sentence_and_sends_nothing(
+    case, launcher_env, empty_stack_outputs, data, record
+) -> None:
     environment, message = CASES[case]
     env = environment(launcher_env, empty_stack_outputs)
     results = []
@@ -84,7 +86,9 @@ def test_an_instance_type_the_account_cannot_use_is_the_services_answer_shortene
     stack = Stack.from_outputs("ray-on-sagemaker", deployed)
     jobs_before = session.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
     with pytest.raises(LauncherError) as refused:
-        api.submit(stack, JobSpec(instance_type="ml.p5.48xlarge"), image=f"{deployed['RepositoryUri']}:x", session=session)
+        api.submit(
+            stack, JobSpec(instance_type="ml.p5.48xlarge"), image=f"{deployed['RepositoryUri']}:x", session=session
+        )
     assert str(refused.value) == (
         "SageMaker refused the job (ResourceLimitExceeded: The account-level service limit 'ml.p5.48xlarge for "
         "spot training job usage' is 0 Instances, with current utilization of 0 Instances and a request delta of "

@@ -20,7 +20,7 @@ SUBMITTED = re.compile(r"submitted (ray-on-sagemaker-train-\d{14})")
 
 @pytest.fixture(scope="module")
 def submitted(launcher_env, data, record) -> tuple[str, dict, str]:
-    """`make train ARGS="--epochs 3 --learning-rate 0.005 --no-wait"`: its output, its one CreateTrainingJob request, the job name."""
+    """`make train ARGS="--epochs 3 --learning-rate 0.005 --no-wait"`: output, CreateTrainingJob request, job name."""
     results = {}
 
     def train() -> None:
@@ -86,7 +86,9 @@ def test_train_tags_and_metric_definitions_match_real_metric_lines(submitted, de
     assert values == {"train_loss": 0.231, "test_loss": 0.11, "test_accuracy": 0.9642, "epoch_seconds": 12.5}
 
 
-def test_jobs_status_and_logs_report_the_job_and_fetch_its_results(submitted, launcher_env, deployed, aws, tmp_path) -> None:
+def test_jobs_status_and_logs_report_the_job_and_fetch_its_results(
+    submitted, launcher_env, deployed, aws, tmp_path
+) -> None:
     """moto marks the job Completed at once; its model.tar.gz is put where SageMaker would write it."""
     _, _, name = submitted
     archive = io.BytesIO()

@@ -82,8 +82,13 @@ def test_the_volume_key_is_left_out_only_for_instance_storage(instance_type: str
 def test_final_metrics_are_the_last_values_of_the_lines_training_prints() -> None:
     lines = [
         "epoch=1 step=12/12 loss=2.2548",
-        format_metrics({"epoch": 1, "train_loss": 2.277, "test_loss": 2.1879, "test_accuracy": 0.3556, "epoch_seconds": 1.77}),
-        "(RayTrainWorker pid=9) " + format_metrics({"epoch": 2, "train_loss": 1.5, "test_loss": 1.25, "test_accuracy": 0.6, "epoch_seconds": 1.5}),
+        format_metrics(
+            {"epoch": 1, "train_loss": 2.277, "test_loss": 2.1879, "test_accuracy": 0.3556, "epoch_seconds": 1.77}
+        ),
+        "(RayTrainWorker pid=9) "
+        + format_metrics(
+            {"epoch": 2, "train_loss": 1.5, "test_loss": 1.25, "test_accuracy": 0.6, "epoch_seconds": 1.5}
+        ),
     ]
     assert final_metrics(lines) == {"train_loss": 1.5, "test_loss": 1.25, "test_accuracy": 0.6, "epoch_seconds": 1.5}
     assert final_metrics(lines[:1]) == {}  # a step line's loss is not train_loss

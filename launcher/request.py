@@ -43,6 +43,10 @@ class JobSpec:
 
     def __post_init__(self) -> None:
         _check(self.program in PROGRAMS, f"program must be train or tune, got '{self.program}'")
+        _check(
+            self.hyperparameters.get("program", self.program) == self.program,
+            f"the hyperparameters are for {self.hyperparameters.get('program')}, the job runs {self.program}",
+        )
         _check(self.executor in EXECUTORS, f"--executor must be one of {', '.join(EXECUTORS)}, got '{self.executor}'")
         _check(
             bool(_INSTANCE_TYPE.fullmatch(self.instance_type)),

@@ -32,6 +32,8 @@ def summary(job: dict[str, Any]) -> list[str]:
     if metrics:
         lines.append("final metrics: " + " ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
     billable, training = job.get("BillableTimeInSeconds"), job.get("TrainingTimeInSeconds")
+    if training is not None:
+        lines.append(f"training seconds: {training}")
     if billable is not None:
         lines.append(f"billable seconds: {billable}")
     if billable is not None and training and job.get("EnableManagedSpotTraining"):

@@ -55,7 +55,7 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
             volume_kms_key_id=None if has_instance_storage(spec.instance_type) else stack.kms_key_arn,
             keep_alive_period_in_seconds=spec.keep_alive or None,
         ),
-        hyperparameters=dict(spec.hyperparameters),
+        hyperparameters={**spec.hyperparameters, "program": spec.program},
         stopping_condition=StoppingCondition(
             max_runtime_in_seconds=spec.max_runtime, max_wait_time_in_seconds=spec.wait_limit if spec.spot else None
         ),

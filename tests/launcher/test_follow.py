@@ -117,6 +117,7 @@ def test_the_end_of_a_job_reports_metrics_billing_and_spot_saving_or_the_failure
     assert summary(done) == [
         f"{JOB} completed",
         "final metrics: test_accuracy=0.9642 test_loss=0.1100",
+        "training seconds: 300",
         "billable seconds: 90",
         "managed spot training saved 70% (billable 90 s of 300 s)",
     ]

@@ -111,3 +111,25 @@ def test_jobs_status_and_logs_report_the_job_and_fetch_its_results(
     model = tmp_path / name / "model" / "model.pth"
     assert model.read_bytes() == b"weights"
     assert f"model.pth:    {model}" in logs.stdout
+
+
+def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_no_spot_wait(
+    launcher_env, data, record, deployed
+) -> None:
+    """ml.g5 trains on NVMe instance storage, for which SageMaker refuses a VolumeKmsKeyId."""
+    results = []
+    args = "ARGS=--no-spot --keep-alive 600 --instance-type ml.g5.xlarge --instance-count 2 --job-name nightly --no-wait"
+    (request,) = created_jobs(record(lambda: results.append(run_make("tune", launcher_env, args))))
+    assert results[0].returncode == 0, results[0].stderr
+    assert re.fullmatch(r"ray-on-sagemaker-nightly-\d{14}", request["TrainingJobName"])
+    assert request["HyperParameters"] == {"program": "tune"}
+    resources = request["ResourceConfig"]
+    assert (resources["InstanceType"], resources["InstanceCount"], resources["KeepAlivePeriodInSeconds"]) == (
+        "ml.g5.xlarge",
+        2,
+        600,
+    )
+    assert "VolumeKmsKeyId" not in resources
+    assert request["OutputDataConfig"]["KmsKeyId"] == deployed["KmsKeyArn"]
+    assert not request.get("EnableManagedSpotTraining")
+    assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}

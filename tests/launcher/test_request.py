@@ -46,6 +46,7 @@ def test_a_bad_hyperparameter_is_one_sentence_naming_it(args: list[str], message
         ({"keep_alive": 3601, "spot": False}, "--keep-alive must be 0 to 3600 seconds"),
         ({"job_name": "my_job"}, "--job-name must be letters, digits and dashes"),
         ({"executor": "docker"}, "--executor must be one of sagemaker, local, local-image"),
+        ({"program": "tune", "hyperparameters": {"program": "train"}}, "the hyperparameters are for train, the job runs tune"),
     ],
 )
 def test_bad_launcher_flags_are_refused(settings: dict, message: str) -> None:

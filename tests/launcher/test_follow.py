@@ -134,3 +134,15 @@ def test_ctrl_c_in_make_train_detaches_with_the_commands_to_follow_or_stop(monke
     monkeypatch.setattr(api, "follow", interrupted)
     assert cli._follow_and_finish(None, JOB, None) == cli.EXIT_DETACHED
     assert f"runs on: follow it with make logs JOB={JOB}, stop it with make stop JOB={JOB}" in capsys.readouterr().out
+
+
+def test_on_a_terminal_the_status_line_is_rewritten_in_place_below_the_log_lines() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    steps = [("InProgress", "Training", {"algo-1-1": ["hello"]}), ("Completed", "Completed", {})]
+    service, out = FakeService(steps), Terminal()
+    follow(service, service, JOB, out, sleep=lambda _: None, clock=lambda: 0.0)
+    training, done = f"{JOB}: InProgress / Training (0m00s)", f"{JOB}: Completed (0m00s)"
+    assert out.getvalue() == f"\r\033[K{training}\r\033[K[algo-1] hello\n{training}\r\033[K{done}\n"

@@ -13,7 +13,8 @@ import boto3
 from launcher.image import image_commit
 from launcher.instances import has_instance_storage
 from launcher.metrics import METRICS
-from launcher.request import JobSpec
+from launcher.errors import LauncherError
+from launcher.request import MAX_BASE_NAME, JobSpec
 from launcher.stack import Stack
 
 PROJECT = "ray-on-sagemaker"
@@ -27,7 +28,10 @@ _SDK_CONFIG = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"
 def base_job_name(stack: Stack, spec: JobSpec) -> str:
     """The stack's prefix (the roles allow only names that start with it) and the program or --job-name."""
     name = spec.job_name or spec.program
-    return name if name.startswith(stack.job_name_prefix) else f"{stack.job_name_prefix}{name}"
+    base = name if name.startswith(stack.job_name_prefix) else f"{stack.job_name_prefix}{name}"
+    if len(base) > MAX_BASE_NAME:
+        raise LauncherError(f"job name '{base}' is longer than {MAX_BASE_NAME} characters: give a shorter --job-name")
+    return base
 
 
 def channel_uri(stack: Stack, channel: str) -> str:

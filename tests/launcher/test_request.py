@@ -7,6 +7,8 @@ from launcher.image import image_commit, image_uri
 from launcher.instances import has_instance_storage
 from launcher.metrics import final_metrics
 from launcher.request import JobSpec, hyperparameters
+from launcher.stack import Stack
+from launcher.trainer import base_job_name
 from training.loop import format_metrics
 
 
@@ -104,3 +106,12 @@ def test_the_image_is_the_recorded_one_unless_given_and_its_tag_names_the_commit
     assert image_uri("other:tag", recorded) == "other:tag"
     assert image_commit(image_uri(None, recorded)) == "abcdef123456"
     assert image_commit("localhost:5000/repo:0123456789ab-gpu") == "0123456789ab"
+
+
+def test_job_names_carry_the_stacks_prefix_and_leave_room_for_the_sdks_timestamp() -> None:
+    outputs = {key: "x" for key in ("Region", "DataBucketName", "ArtifactsBucketName", "TrainingRoleArn", "KmsKeyArn")}
+    stack = Stack.from_outputs("s", {**outputs, "RepositoryUri": "r", "JobNamePrefix": "ray-on-sagemaker-"})
+    assert base_job_name(stack, JobSpec(program="tune")) == "ray-on-sagemaker-tune"
+    assert base_job_name(stack, JobSpec(job_name="ray-on-sagemaker-nightly")) == "ray-on-sagemaker-nightly"
+    with pytest.raises(LauncherError, match="is longer than 48 characters: give a shorter --job-name"):
+        base_job_name(stack, JobSpec(job_name="a" * 40))

@@ -53,9 +53,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_BAD_INPUT if cause else EXIT_INTERNAL
 
 
-def run_as(program: str) -> int:
+def run_as(program: str, argv: Sequence[str] | None = None) -> int:
     """`python -m training.train` (or tune): this entry point with the program fixed, whatever the files say."""
-    return main([*sys.argv[1:], "--program", program])
+    return main([*(sys.argv[1:] if argv is None else argv), "--program", program])
 
 
 def _program(name: str):

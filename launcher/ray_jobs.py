@@ -18,73 +18,30 @@ import argparse
 import asyncio
 import contextlib
 import os
-import shlex
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from container.requirements import group_requirements
+from launcher.ray_program import EXCLUDES, SubmitError, add_program_arguments, env_vars, pins, ray_program
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-EXCLUDES = ["__pycache__", ".git", ".venv", "*.pyc"]
 EXIT_INTERRUPTED = 130
-
-
-class SubmitError(Exception):
-    """A setting or a cluster answer the user must fix, told in one sentence."""
-
-
-def pins(pyproject: Path = REPOSITORY / "pyproject.toml") -> list[str]:
-    """The image's pins without Ray: a job must run on the Ray that runs the cluster."""
-    return [pin for pin in group_requirements(pyproject) if not pin.lower().startswith("ray")]
-
-
-def env_vars(pairs: Sequence[str]) -> dict[str, str]:
-    """NAME=VALUE strings as a dict; a pair without '=' or a name is refused."""
-    result = {}
-    for pair in pairs:
-        name, equals, value = pair.partition("=")
-        if not equals or not name.strip():
-            raise SubmitError(f"environment variable must be NAME=VALUE, got '{pair}'")
-        result[name.strip()] = value
-    return result
-
-
-def script_requirements(folder: Path) -> list[str]:
-    """The requirement lines of folder/requirements.txt (no comments, no blanks), if there is one."""
-    path = folder / "requirements.txt"
-    if not path.is_file():
-        return []
-    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
-    return [line for line in lines if line]
 
 
 @contextlib.contextmanager
 def job_request(
     script: Path | None, program: str, args: Sequence[str], env: dict[str, str], with_pins: bool
 ) -> Iterator[dict]:
-    """submit_job's keyword arguments; train and tune get a temporary working dir holding training/ only."""
+    """submit_job's keyword arguments; train and tune ship a temporary folder holding training/ only."""
     with tempfile.TemporaryDirectory(prefix="ray-submit-") as staging:
-        if script is not None:
-            if not script.is_file():
-                raise SubmitError(f"script '{script}' is not a file")
-            working_dir = script.resolve().parent
-            entrypoint = ["python", script.name, *args]
-            extra = script_requirements(working_dir)
-        else:
-            working_dir = Path(staging)
-            shutil.copytree(REPOSITORY / "training", working_dir / "training", ignore=shutil.ignore_patterns(*EXCLUDES))
-            entrypoint = ["python", "-m", "training.ray_job", program, *args]
-            extra = []
-        runtime_env: dict = {"working_dir": str(working_dir), "excludes": EXCLUDES}
-        requirements = (pins() if with_pins else []) + extra
+        job = ray_program(script, program, args, Path(staging))
+        runtime_env: dict = {"working_dir": str(job.working_dir), "excludes": EXCLUDES}
+        requirements = (pins() if with_pins else []) + job.requirements
         if requirements:
             runtime_env["pip"] = requirements
         if env:
             runtime_env["env_vars"] = env
-        yield {"entrypoint": shlex.join(entrypoint), "runtime_env": runtime_env}
+        yield {"entrypoint": job.entrypoint, "runtime_env": runtime_env}
 
 
 def auth_headers(environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -107,7 +64,7 @@ def submit_and_follow(address: str, request: dict) -> int:
         client = JobSubmissionClient(address, headers=auth_headers())
         job_id = client.submit_job(**request, metadata={"project": "ray-on-sagemaker"})
     except Exception as error:  # noqa: BLE001 - Ray raises ConnectionError, AuthenticationError, RuntimeError, ...
-        raise SubmitError(f"the Ray cluster at {address} refused the job: {_first_line(error)}") from None
+        raise SubmitError(f"the Ray cluster at {address} did not take the job: {_first_line(error)}") from None
     print(f"submitted {job_id} to {address}: {request['entrypoint']}", flush=True)
     try:
         asyncio.run(_print_logs(client, job_id))
@@ -136,16 +93,12 @@ def _first_line(error: object) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--address", default="", help="the cluster's dashboard, e.g. http://HEAD:8265")
-    parser.add_argument("--script", type=Path, help="your Python file (its folder is the job's working dir)")
-    parser.add_argument("--program", choices=("train", "tune"), default="train", help="without --script")
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="the job's env vars")
     parser.add_argument("--no-pins", action="store_true", help="use the cluster's packages, pin nothing")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script or program (after --)")
+    add_program_arguments(parser)
     options = parser.parse_args(argv)
-    args = options.args[1:] if options.args[:1] == ["--"] else options.args
     try:
         env = env_vars(options.env)
-        with job_request(options.script, options.program, args, env, not options.no_pins) as request:
+        with job_request(options.script, options.program, options.args, env, not options.no_pins) as request:
             return submit_and_follow(options.address, request)
     except SubmitError as error:
         print(f"error: {error}", file=sys.stderr)

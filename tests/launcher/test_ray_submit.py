@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from launcher.ray_jobs import SubmitError, auth_headers, env_vars, job_request, pins
+from launcher.ray_jobs import auth_headers, job_request
+from launcher.ray_program import SubmitError, env_vars, pins
 from tests.support import free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]

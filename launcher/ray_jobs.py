@@ -20,12 +20,15 @@ import contextlib
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from launcher.ray_program import EXCLUDES, SubmitError, add_program_arguments, env_vars, pins, ray_program
 
 EXIT_INTERRUPTED = 130
+NO_AGENT = "No available agent to submit job"  # the dashboard's answer before the head's job agent is up
+AGENT_WAIT_S = 60
 
 
 @contextlib.contextmanager
@@ -62,7 +65,7 @@ def submit_and_follow(address: str, request: dict) -> int:
         raise SubmitError("give the cluster's dashboard address, e.g. make ray-submit RAY_ADDRESS=http://HEAD:8265")
     try:
         client = JobSubmissionClient(address, headers=auth_headers())
-        job_id = client.submit_job(**request, metadata={"project": "ray-on-sagemaker"})
+        job_id = _submit(client, request)
     except Exception as error:  # noqa: BLE001 - Ray raises ConnectionError, AuthenticationError, RuntimeError, ...
         raise SubmitError(f"the Ray cluster at {address} did not take the job: {_first_line(error)}") from None
     print(f"submitted {job_id} to {address}: {request['entrypoint']}", flush=True)
@@ -79,6 +82,18 @@ def submit_and_follow(address: str, request: dict) -> int:
     status = info.driver_exit_code or 1
     print(f"{job_id} {info.status.value.lower()} (exit status {status}): {_first_line(info.message)}", file=sys.stderr)
     return status
+
+
+def _submit(client, request: dict) -> str:
+    """submit_job, again while a cluster that just started has no job agent yet (Ray says "try again later")."""
+    deadline = time.monotonic() + AGENT_WAIT_S
+    while True:
+        try:
+            return client.submit_job(**request, metadata={"project": "ray-on-sagemaker"})
+        except RuntimeError as error:
+            if NO_AGENT not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 async def _print_logs(client, job_id: str) -> None:

@@ -39,7 +39,7 @@ METRIC, MODE = "test_loss", "min"
 SEARCHED = ("beta_1", "beta_2")
 # Hyperparameters that change how a search runs but not what it finds: a re-run may change them and resume.
 HOW_NOT_WHAT = frozenset(
-    {"program", "log_interval", "max_failures", "cpus_per_trial", "num_workers", "cpus_per_worker", "backend"}
+    {"program", "entry_script", "log_interval", "max_failures", "cpus_per_trial", "num_workers", "cpus_per_worker", "backend"}
 )
 
 

@@ -57,6 +57,8 @@ def ray_head(tmp_path_factory) -> Iterator[str]:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}  # a job's `python` is this one
     argv = [str(BIN / "ray"), "start", "--head", "--block", "--port", str(free_port()), "--num-cpus", "1"]
     argv += ["--dashboard-host", "127.0.0.1", "--dashboard-port", str(dashboard), "--temp-dir", str(temp)]
+    # Ports of their own, not Ray's fixed defaults (52365, 10001) that another Ray on the machine may hold.
+    argv += ["--dashboard-agent-listen-port", str(free_port()), "--ray-client-server-port", str(free_port())]
     with (temp / "head.log").open("wb") as log:
         head = subprocess.Popen(argv + ["--disable-usage-stats"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:

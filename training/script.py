@@ -89,7 +89,7 @@ def _run(script: Path, name: str, env: JobEnvironment) -> tuple[int, list[str]]:
     """Run the script with its output streaming; return its exit status and its last stderr lines."""
     arguments = script_arguments(env.given_hyperparameters)
     address = ray.get_runtime_context().gcs_address
-    variables = script_environment(env, name, env.channel(CODE_CHANNEL))
+    variables = script_environment(env, name, env.channel(CODE_CHANNEL), os.environ)
     child_env = {**os.environ, **variables, "RAY_ADDRESS": address, "PYTHONUNBUFFERED": "1"}
     print(f"running {name} {' '.join(arguments)} on the Ray cluster at {address}".rstrip(), flush=True)
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)

@@ -13,7 +13,6 @@ Hyperparameters are the toolkit's: every given one except the platform's (`sagem
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -58,9 +57,16 @@ def script_arguments(given: Mapping[str, Any]) -> list[str]:
     return arguments
 
 
-def script_environment(env: JobEnvironment, entry_script: str, module_dir: Path) -> dict[str, str]:
-    """Every SM_* variable the toolkit sets for a script, for this job, host and script."""
+def script_environment(
+    env: JobEnvironment, entry_script: str, module_dir: Path, inherited: Mapping[str, str]
+) -> dict[str, str]:
+    """Every SM_* variable the toolkit sets for a script, for this job, host and script.
+
+    inherited is the environment the script starts from; the toolkit takes the job's name (in
+    SM_TRAINING_ENV) from its TRAINING_JOB_NAME, where the container has one.
+    """
     training_env = _training_env(env, entry_script, module_dir)
+    training_env["job_name"] = inherited.get("TRAINING_JOB_NAME")
     variables = {key: value for key, value in training_env.items() if key not in _NOT_EXPORTED}
     if training_env["topology"]:  # the toolkit exports it only where there is one (GB200 Ultraserver)
         variables["topology"] = training_env["topology"]
@@ -139,7 +145,7 @@ def _training_env(env: JobEnvironment, entry_script: str, module_dir: Path) -> d
         "is_modelparallel_enabled": None,
         "is_smddpmprun_installed": False,
         "is_smddprun_installed": False,
-        "job_name": os.environ.get("TRAINING_JOB_NAME"),
+        "job_name": None,
         "log_level": _decoded(given.get("sagemaker_container_log_level", _INFO)),
         "master_hostname": master,
         "model_dir": str(paths.model_dir),

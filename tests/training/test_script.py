@@ -190,3 +190,19 @@ def test_with_program_script_every_other_hyperparameter_is_the_scripts_not_ours(
     ]
     with pytest.raises(JobError, match="unknown hyperparameter 'lr'"):
         Hyperparameters.from_strings({"program": "train", "lr": "0.1"})
+
+
+def test_requirements_that_cannot_be_installed_are_one_sentence_before_ray_starts(tmp_path, monkeypatch):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "job.py").write_text("")
+    (code / "requirements.txt").write_text("no-such-package-here==1.0\n")
+    root = tmp_path / "job"
+    layout(root, {"program": "script", "entry-script": "job.py"}, {"code": code})
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+
+    assert main([], {"SM_BASE_DIR": str(root), "SM_NUM_CPUS": "1", "SM_NUM_GPUS": "0"}) == 1
+
+    reason = (root / "output" / "failure").read_text()
+    assert reason.startswith("installing the script's requirements.txt failed: ")
+    assert "no-such-package-here" in reason

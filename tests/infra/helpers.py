@@ -78,6 +78,16 @@ def as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def moto_args(repository_name: str, **settings: str) -> str:
+    """CDK_ARGS for a deploy on moto: the two settings whose defaults moto cannot deploy, then any others.
+
+    moto cannot create an ECR repository without an explicit name (the name it generates fails its own
+    validation), and it cannot run the Lambda behind restrictDefaultSecurityGroup (its Lambda needs Docker).
+    """
+    context = {"repositoryName": repository_name, "restrictDefaultSecurityGroup": "false", **settings}
+    return "CDK_ARGS=" + " ".join(f"-c {key}={value}" for key, value in context.items())
+
+
 def run_make(target: str, env: dict[str, str], *variables: str, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run a Makefile verb exactly as a user would, output captured."""
     return subprocess.run(

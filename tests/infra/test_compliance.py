@@ -17,7 +17,7 @@ LOGS = "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-g
 SHARED_WILDCARDS = {
     "Resource::<StorageData.Arn>/*",
     "Resource::<StorageArtifacts.Arn>/*",
-    f"{LOGS}/TrainingJobs:log-stream:*",
+    f"{LOGS}/TrainingJobs:*",
     "Resource::*",
 }
 # (construct, rule) -> the wildcard items excused there; logical-id hashes are left out for readability.
@@ -25,11 +25,18 @@ NAG_SUPPRESSIONS = {
     ("Roles/TrainingRole", "AwsSolutions-IAM5"): SHARED_WILDCARDS,
     ("Roles/NotebookRole", "AwsSolutions-IAM5"): SHARED_WILDCARDS
     | {
-        f"{LOGS}/NotebookInstances:log-stream:*",
+        f"{LOGS}/NotebookInstances:*",
         "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/ray-on-sagemaker-*",
+        "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*",
     },
 }
-CHECKOV_SKIPS = {("Storage/AccessLogs/Resource", "CKV_AWS_18")}
+HANDLER = "Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler"
+CHECKOV_SKIPS = {
+    ("Storage/AccessLogs/Resource", "CKV_AWS_18"),
+    (HANDLER, "CKV_AWS_115"),
+    (HANDLER, "CKV_AWS_116"),
+    (HANDLER, "CKV_AWS_117"),
+}
 
 
 @pytest.mark.parametrize("level", ["error", "warning"])

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from infra.lifecycle import ray_requirement
-from tests.infra.helpers import OUTPUT_NAMES, run_make
+from tests.infra.helpers import OUTPUT_NAMES, moto_args, run_make
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -37,7 +37,7 @@ def deployed(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
     where = [f"CDK_OUT={work / 'cdk.out'}", f"CDK_OUTPUTS={outputs_file}"]
     bootstrap = run_make("bootstrap", aws_env, *where, f"CDK_ARGS=aws://{ACCOUNT}/{REGION}")
     assert bootstrap.returncode == 0, bootstrap.stdout + bootstrap.stderr
-    deploy = run_make("deploy", aws_env, *where)
+    deploy = run_make("deploy", aws_env, *where, moto_args("ray-on-sagemaker-training"))
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
     return outputs["ray-on-sagemaker"]

@@ -128,7 +128,7 @@ def _notebook_instance_type(key: str, value: str) -> None:
 
 def _training_instance_types(key: str, value: tuple[str, ...]) -> None:
     if not value:
-        raise SettingsError(f"Setting {key} must name at least one instance type, got {value!r}.")
+        raise SettingsError(f"Setting {key} must be one or more SageMaker instance types, got none.")
     for item in value:
         _pattern(INSTANCE_TYPE, "a list of SageMaker instance types such as ml.m5.xlarge,ml.g5.xlarge")(key, item)
 

@@ -44,13 +44,15 @@ def test_cdk_nag_aws_solutions_reports_nothing_unsuppressed(synthesized, level: 
     assert nag_findings(synthesized.stack, level) == []
 
 
-def test_cdk_nag_runs_on_every_synth_and_would_report_a_new_finding(tmp_path) -> None:
-    """The gate is live: an unlogged, unencrypted bucket added to the stack is reported by the app's own aspect."""
+def test_cdk_nag_runs_on_every_synth_and_fails_it_on_a_new_finding(tmp_path) -> None:
+    """The gate is live: an unlogged, unencrypted bucket added to the stack stops synthesis.
+
+    With @aws-cdk/core:annotationsInValidationReport (a recommended flag) error annotations fail the synth.
+    """
     app, stack = build_app(cli_context(), outdir=str(tmp_path))
     s3.CfnBucket(stack, "Unsafe")
-    app.synth()
-    findings = nag_findings(stack, "error")
-    assert any(finding.startswith("/ray-on-sagemaker/Unsafe: AwsSolutions-S1") for finding in findings), findings
+    with pytest.raises(RuntimeError, match=r"AwsSolutions-S1: .*\n\s+ray-on-sagemaker/Unsafe"):
+        app.synth()
 
 
 def metadata_of(resources: dict, key: str) -> dict[str, object]:

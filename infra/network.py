@@ -21,7 +21,7 @@ from infra.suppressions import Finding, skip_checkov
 RESTRICT_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
 WHY_PROVIDER = {
     "CKV_AWS_115": "CDK's handler runs once per deployment, invoked only by CloudFormation; no concurrency to reserve.",
-    "CKV_AWS_116": "CloudFormation waits for this handler's answer and fails the deployment on error; a DLQ adds nothing.",
+    "CKV_AWS_116": "CloudFormation waits for this handler's answer and fails the deploy on error; a DLQ adds nothing.",
     "CKV_AWS_117": "The handler only calls the EC2 API at deploy time; a VPC would need a NAT or endpoint just for it.",
 }
 

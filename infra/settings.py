@@ -37,7 +37,7 @@ class InfraSettings:
     root_access: bool = False  # root on the notebook for its users (lifecycle scripts run as root anyway)
     keep_images: int = 20  # ECR keeps this many most recent images
     checkpoint_days: int = 30  # objects under checkpoints/ and old versions expire after this many days
-    availability_zone: str = ""  # the VPC's one zone; empty: the region's first (GPU notebook types are not in every zone)
+    availability_zone: str = ""  # the VPC's one zone; empty: the region's first (GPU notebook types are not everywhere)
     repository_name: str = ""  # ECR repository name; empty: CloudFormation names it, so a redeploy never collides
     training_instance_types: tuple[str, ...] = DEFAULT_TRAINING_INSTANCE_TYPES  # what CreateTrainingJob may ask for
     restrict_default_security_group: bool = True  # strip the VPC default security group's rules (a Lambda does it)
@@ -163,7 +163,7 @@ CHECKS: Mapping[str, Callable[[str, Any], None]] = {
     "root_access": _is_bool,
     "keep_images": _between(1, 1000),
     "checkpoint_days": _between(1, 3650),
-    "availability_zone": _pattern(r"([a-z]{2}(-[a-z]+)+-\d+[a-z])?", "empty or an Availability Zone such as us-east-1a"),
+    "availability_zone": _pattern(r"([a-z]{2}(-[a-z]+)+-\d+[a-z])?", "empty or an Availability Zone like us-east-1a"),
     "repository_name": _pattern(f"({REPOSITORY_NAME})?", "empty or an ECR repository name (lowercase, 2 to 256)"),
     "training_instance_types": _training_instance_types,
     "restrict_default_security_group": _is_bool,

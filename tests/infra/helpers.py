@@ -78,6 +78,18 @@ def as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def moto_env(cli_env: dict[str, str], endpoint: str, region: str = "us-east-1") -> dict[str, str]:
+    """The CLI environment pointed at a moto_server, with the dummy credentials moto accepts."""
+    return {
+        **cli_env,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+    }
+
+
 def moto_args(repository_name: str, **settings: str) -> str:
     """CDK_ARGS for a deploy on moto: the two settings whose defaults moto cannot deploy, then any others.
 

@@ -61,3 +61,20 @@ def allowed(statements: list[dict], action: str, context: Context) -> bool:
         s["Effect"] == "Allow" and action in _as_list(s["Action"]) and conditions_hold(s.get("Condition"), context)
         for s in statements
     )
+
+
+def training_job_context(request: Mapping[str, object]) -> dict[str, object]:
+    """The SageMaker condition keys a CreateTrainingJob request body sets, as the Service Authorization Reference
+    describes them: the volume key, the output key, and the instance types of ResourceConfig (its instance groups
+    included). A field the request leaves out gives no key, as in IAM's request context."""
+    resources = request.get("ResourceConfig", {})
+    groups = resources.get("InstanceGroups", [])
+    types = [t for t in [resources.get("InstanceType"), *[g["InstanceType"] for g in groups]] if t]
+    context: dict[str, object] = {}
+    if types:
+        context["sagemaker:InstanceTypes"] = types
+    if resources.get("VolumeKmsKeyId"):
+        context["sagemaker:VolumeKmsKey"] = resources["VolumeKmsKeyId"]
+    if request.get("OutputDataConfig", {}).get("KmsKeyId"):
+        context["sagemaker:OutputKmsKey"] = request["OutputDataConfig"]["KmsKeyId"]
+    return context

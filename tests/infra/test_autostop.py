@@ -184,8 +184,9 @@ def test_an_idle_notebook_stops_itself(autostop, notebook, jupyter, capsys) -> N
     jupyter.answers["/api/kernels"] = (200, [{"execution_state": "idle", "last_activity": "2020-01-01T00:00:00Z"}])
     args = ["--jupyter-url", jupyter.url, "--metadata", notebook["metadata"], "--reported-marker", notebook["marker"]]
     assert autostop.main(["--idle-minutes", "1", *args]) == 0
-    status = boto3.client("sagemaker", region_name=REGION).describe_notebook_instance(NotebookInstanceName=notebook["name"])
-    assert status["NotebookInstanceStatus"] == "Stopped"
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    status = sagemaker.describe_notebook_instance(NotebookInstanceName=notebook["name"])["NotebookInstanceStatus"]
+    assert status == "Stopped"
 
 
 def test_program_parses_as_python_3_9_whatever_python_the_notebook_platform_ships() -> None:

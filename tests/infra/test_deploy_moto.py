@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from infra.lifecycle import ray_requirement
-from tests.infra.helpers import OUTPUT_NAMES, moto_args, run_make
+from tests.infra.helpers import OUTPUT_NAMES, moto_args, moto_env, run_make
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -19,14 +19,7 @@ REGION = "us-east-1"
 
 @pytest.fixture(scope="module")
 def aws_env(cli_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
-    return {
-        **cli_env,
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }
+    return moto_env(cli_env, moto_endpoint, REGION)
 
 
 @pytest.fixture(scope="module")

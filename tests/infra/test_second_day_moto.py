@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.infra.helpers import moto_args, run_make
+from tests.infra.helpers import moto_args, moto_env, run_make
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -40,14 +40,7 @@ class Story:
 
 @pytest.fixture(scope="module")
 def env(cli_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
-    return {
-        **cli_env,
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }
+    return moto_env(cli_env, moto_endpoint, REGION)
 
 
 @pytest.fixture(scope="module")

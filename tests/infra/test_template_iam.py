@@ -10,7 +10,7 @@ import pytest
 
 from infra.instance_types import DEFAULT_TRAINING_INSTANCE_TYPES, has_local_storage
 from tests.infra.helpers import as_list, logical_id, of_type, role_statements
-from tests.infra.iam_conditions import allowed
+from tests.infra.iam_conditions import allowed, training_job_context
 
 RESOURCELESS = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"}
 START = "sagemaker:CreateTrainingJob"
@@ -36,11 +36,18 @@ def statements_with(statements: list[dict], action: str) -> list[dict]:
 
 
 def job_request(key_arn: object, instance_type: str, volume_key: bool = True, output_key: object = None) -> dict:
-    """The condition context of a CreateTrainingJob request shaped like the launcher's."""
-    context = {"sagemaker:InstanceTypes": [instance_type], "sagemaker:OutputKmsKey": output_key or key_arn}
+    """The condition context of a CreateTrainingJob request shaped like the launcher's (fields it does not
+    decide, such as the image and channels, set no condition key and are left out)."""
+    resources = {"InstanceType": instance_type, "InstanceCount": 1, "VolumeSizeInGB": 30}
     if volume_key:
-        context["sagemaker:VolumeKmsKey"] = key_arn
-    return context
+        resources["VolumeKmsKeyId"] = key_arn
+    request = {
+        "TrainingJobName": "ray-on-sagemaker-train-20260101-120000",
+        "ResourceConfig": resources,
+        "OutputDataConfig": {"S3OutputPath": "s3://artifacts/output/", "KmsKeyId": output_key or key_arn},
+        "EnableManagedSpotTraining": True,
+    }
+    return training_job_context(request)
 
 
 def test_two_sagemaker_roles_trust_only_this_account_and_have_no_managed_policies(resources: dict) -> None:
@@ -105,7 +112,8 @@ def test_resources_are_this_stacks_buckets_key_repository_logs_jobs_and_tagged_n
 
 @pytest.mark.parametrize("role", ["NotebookRole", "TrainingRole"])
 def test_log_group_arns_use_the_trailing_colon_star_form(resources: dict, role: str) -> None:
-    logs = [r for s in role_statements(resources, role) for r in as_list(s["Resource"]) if ":log-group:" in json.dumps(r)]
+    resources_of_role = [r for s in role_statements(resources, role) for r in as_list(s["Resource"])]
+    logs = [r for r in resources_of_role if ":log-group:" in json.dumps(r)]
     assert logs
     assert all(json.dumps(r).endswith(':*"]]}') and "log-stream" not in json.dumps(r) for r in logs)
 
@@ -163,15 +171,17 @@ def test_create_training_job_is_refused(
 
 def test_a_request_without_an_output_key_or_instance_types_is_refused(notebook_statements: list, key_arn) -> None:
     assert not allowed(notebook_statements, START, {"sagemaker:VolumeKmsKey": key_arn})
-    without_output = job_request(key_arn, "ml.m5.xlarge")
-    del without_output["sagemaker:OutputKmsKey"]
-    assert not allowed(notebook_statements, START, without_output)
+    without_output = {"ResourceConfig": {"InstanceType": "ml.m5.xlarge", "VolumeKmsKeyId": key_arn}}
+    assert not allowed(notebook_statements, START, training_job_context(without_output))
 
 
-def test_a_request_mixing_allowed_and_other_instance_types_is_refused(notebook_statements: list, key_arn) -> None:
-    request = job_request(key_arn, "ml.m5.xlarge")
-    request["sagemaker:InstanceTypes"] = ["ml.m5.xlarge", "ml.m5.24xlarge"]
-    assert not allowed(notebook_statements, START, request)
+def test_a_heterogeneous_cluster_needs_every_group_on_the_list(notebook_statements: list, key_arn) -> None:
+    def groups(*types: str) -> dict:
+        resources = {"InstanceGroups": [{"InstanceType": t} for t in types], "VolumeKmsKeyId": key_arn}
+        return training_job_context({"ResourceConfig": resources, "OutputDataConfig": {"KmsKeyId": key_arn}})
+
+    assert allowed(notebook_statements, START, groups("ml.m5.xlarge", "ml.c5.2xlarge"))
+    assert not allowed(notebook_statements, START, groups("ml.m5.xlarge", "ml.m5.24xlarge"))
 
 
 def test_training_role_reads_data_but_cannot_change_it(resources: dict, training_statements: list) -> None:

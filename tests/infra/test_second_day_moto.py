@@ -19,6 +19,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from infra.permissions import STACK_TAG
 from tests.infra.helpers import moto_args, moto_env, run_make
 
 ACCOUNT = "123456789012"
@@ -98,6 +99,18 @@ def test_destroy_removes_the_stack_and_keeps_the_retained_data(story: Story, cli
         s3.head_bucket(Bucket=first[output])
     repositories = client("ecr").describe_repositories()["repositories"]
     assert f"{STACK}-first" in [r["repositoryName"] for r in repositories]
+
+
+def test_retained_buckets_are_found_by_the_stack_tag_and_name_their_key(story: Story, client) -> None:
+    """The README's way back to the old data: the tag finds the buckets, a bucket's encryption names the key."""
+    first = story.outputs[0]
+    tagged = client("resourcegroupstaggingapi").get_resources(
+        TagFilters=[{"Key": STACK_TAG, "Values": [STACK]}], ResourceTypeFilters=["s3"]
+    )["ResourceTagMappingList"]
+    arns = {mapping["ResourceARN"] for mapping in tagged}
+    assert {f"arn:aws:s3:::{first['DataBucketName']}", f"arn:aws:s3:::{first['ArtifactsBucketName']}"} <= arns
+    rule = client("s3").get_bucket_encryption(Bucket=first["DataBucketName"])["ServerSideEncryptionConfiguration"]
+    assert rule["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == first["KmsKeyArn"]
 
 
 def test_moto_reports_the_destroy_as_failed_only_because_it_keeps_the_vpc(story: Story) -> None:

@@ -12,6 +12,7 @@ read what it recorded. moto stands in for CloudFormation with two limits, handle
 """
 
 import json
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ class Story:
     """What each step of the second day returned: make's results and the stack's outputs after each deploy."""
 
     outputs: list[dict[str, str]] = field(default_factory=list)
-    destroy: object = None
+    destroy: subprocess.CompletedProcess | None = None
     status_after_destroy: str = ""
     update_status: str = ""
     stack_resources: dict[str, list[str]] = field(default_factory=dict)

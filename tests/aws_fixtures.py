@@ -58,14 +58,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory, require_tool) -> Ite
 
 @pytest.fixture(scope="session")
 def aws_env(cli_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
-    return {
-        **cli_env,
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }
+    return cli_env_for_moto(cli_env, moto_endpoint, REGION)
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +71,7 @@ def deployed(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
     where = [f"CDK_OUT={work / 'cdk.out'}", f"CDK_OUTPUTS={outputs_file}"]
     bootstrap = run_make("bootstrap", aws_env, *where, f"CDK_ARGS=aws://{ACCOUNT}/{REGION}")
     assert bootstrap.returncode == 0, bootstrap.stdout + bootstrap.stderr
-    deploy = run_make("deploy", aws_env, *where)
+    deploy = run_make("deploy", aws_env, *where, moto_args("ray-on-sagemaker-training"))
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
     return outputs["ray-on-sagemaker"]
@@ -98,3 +91,25 @@ def aws(aws_env: dict[str, str]):
         )
 
     return client
+
+
+def cli_env_for_moto(cli_env: dict[str, str], endpoint: str, region: str = "us-east-1") -> dict[str, str]:
+    """The CLI environment pointed at a moto_server, with the dummy credentials moto accepts."""
+    return {
+        **cli_env,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+    }
+
+
+def moto_args(repository_name: str, **settings: str) -> str:
+    """CDK_ARGS for a deploy on moto: the two settings whose defaults moto cannot deploy, then any others.
+
+    moto cannot create an ECR repository without an explicit name (the name it generates fails its own
+    validation), and it cannot run the Lambda behind restrictDefaultSecurityGroup (its Lambda needs Docker).
+    """
+    context = {"repositoryName": repository_name, "restrictDefaultSecurityGroup": "false", **settings}
+    return "CDK_ARGS=" + " ".join(f"-c {key}={value}" for key, value in context.items())

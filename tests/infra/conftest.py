@@ -4,8 +4,14 @@ The template is synthesized once (with cdk.json's context, as the CLI would) and
 cdk-nag, checkov and cfn-lint test reads that one result.
 """
 
+import os
+from pathlib import Path
+
 import pytest
-from aws_cdk.assertions import Template
+
+# In-process synths start CDK's jsii runtime with `node` from PATH: make it the pinned Node 22, as make does.
+os.environ["PATH"] = f"{Path(__file__).resolve().parents[2] / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
+from aws_cdk.assertions import Template  # noqa: E402 (after PATH, which jsii reads when aws_cdk loads)
 
 from tests.infra.helpers import Synthesized, synthesize
 

@@ -33,11 +33,17 @@ _QUIET_RAY = {
 def ray_cluster(env: JobEnvironment) -> Iterator[None]:
     """Start (and afterwards stop) the job's Ray cluster; reuse one this process already joined.
 
-    One host: a fresh local Ray with exactly the job's CPUs and GPUs. Several hosts (on the leader;
-    the others run lend_host): a Ray head with this host's CPUs and GPUs that every
-    host has joined before the block starts, and that releases them when it ends.
+    One host: a fresh local Ray with exactly the job's CPUs and GPUs. Several hosts, on the leader:
+    a Ray head with this host's CPUs and GPUs that every host has joined before the block starts,
+    and that releases them when it ends. On any other host: this host lent to the leader's cluster
+    until the leader's program ends, then the block, which has nothing left to do there (the entry
+    point lends the hosts of train and tune itself; program=script checks env.is_leader).
     """
     if ray.is_initialized():
+        yield
+        return
+    if not env.is_leader:
+        lend_host(env)
         yield
         return
     os.environ.update(_QUIET_RAY)

@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         env = read_environment(args, environ)
         if len(env.hosts) > 1:
             prepare_network(env)  # before anything imports Ray
-        if not env.is_leader:
+        if not env.is_leader and env.hyperparameters.program != "script":  # a script installs packages on every host
             from training.cluster import lend_host  # imports Ray
 
             lend_host(env)

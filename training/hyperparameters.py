@@ -144,7 +144,8 @@ class Hyperparameters:
     def from_strings(cls, raw: Mapping[str, Any]) -> Hyperparameters:
         """Parse and validate; unknown names are errors so that typos never go unnoticed.
 
-        With program=script only program, entry-script, storage-path and hosts-timeout are read: the rest are the script's.
+        With program=script only program, entry-script, storage-path and hosts-timeout are read:
+        the rest are the script's.
         """
         fields = {field.name: field for field in dataclasses.fields(cls)}
         script = any(canonical_name(k) == "program" and _unquote(v).strip().lower() == "script" for k, v in raw.items())

@@ -47,6 +47,7 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
 
     base = base_job_name(stack, spec)
     launched = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+    checkpoints = f"s3://{stack.artifacts_bucket}/{CHECKPOINT_PREFIX}/{base}-{launched}"
     trainer = ModelTrainer(
         sagemaker_session=Session(boto_session=session, sagemaker_config=_SDK_CONFIG),
         training_image=image,
@@ -59,7 +60,7 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
             volume_kms_key_id=None if has_instance_storage(spec.instance_type) else stack.kms_key_arn,
             keep_alive_period_in_seconds=spec.keep_alive or None,
         ),
-        hyperparameters={**spec.hyperparameters, "program": spec.program},
+        hyperparameters={**_shared_storage(spec, checkpoints), **spec.hyperparameters, "program": spec.program},
         stopping_condition=StoppingCondition(
             max_runtime_in_seconds=spec.max_runtime, max_wait_time_in_seconds=spec.wait_limit if spec.spot else None
         ),
@@ -67,9 +68,7 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
             s3_output_path=f"s3://{stack.artifacts_bucket}/{OUTPUT_PREFIX}", kms_key_id=stack.kms_key_arn
         ),
         # One folder per launch: SageMaker restores it into a restarted spot job, and no other job resumes from it.
-        checkpoint_config=CheckpointConfig(
-            s3_uri=f"s3://{stack.artifacts_bucket}/{CHECKPOINT_PREFIX}/{base}-{launched}"
-        ),
+        checkpoint_config=CheckpointConfig(s3_uri=checkpoints),
         tags=[
             Tag(key="project", value=PROJECT),
             Tag(key="stack", value=stack.name),
@@ -77,6 +76,11 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
         ],
     )
     return trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
+
+
+def _shared_storage(spec: JobSpec, checkpoints: str) -> dict[str, str]:
+    """Several instances keep Ray's state where all of them see it: the job's checkpoint prefix (unless given)."""
+    return {"storage-path": checkpoints} if spec.instance_count > 1 else {}
 
 
 def input_data(stack: Stack) -> list[Any]:

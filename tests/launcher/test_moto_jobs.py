@@ -122,7 +122,8 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
     (request,) = created_jobs(record(lambda: results.append(run_make("tune", launcher_env, args))))
     assert results[0].returncode == 0, results[0].stderr
     assert re.fullmatch(r"ray-on-sagemaker-nightly-\d{14}", request["TrainingJobName"])
-    assert request["HyperParameters"] == {"program": "tune"}
+    # Two instances share Ray's storage: the job's own checkpoint prefix.
+    assert request["HyperParameters"] == {"program": "tune", "storage-path": request["CheckpointConfig"]["S3Uri"]}
     resources = request["ResourceConfig"]
     assert (resources["InstanceType"], resources["InstanceCount"], resources["KeepAlivePeriodInSeconds"]) == (
         "ml.g5.xlarge",

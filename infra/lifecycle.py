@@ -4,13 +4,16 @@ The Ray requirement is read from pyproject.toml's `training` group at synth time
 kernel, the training image and local runs all install one and the same Ray.
 """
 
+import base64
 import re
 import tomllib
 from pathlib import Path
 
 SCRIPTS = Path(__file__).parent / "notebook_scripts"
 PYPROJECT = Path(__file__).parents[1] / "pyproject.toml"
-MAX_SCRIPT_BYTES = 16 * 1024  # SageMaker's limit for one lifecycle script
+# NotebookInstanceLifecycleHook.Content is "a base64-encoded string", length 1 to 16384 (SageMaker API reference;
+# CloudFormation's schema has the same maxLength), so the limit applies to the encoded text, not the script.
+MAX_CONTENT_CHARS = 16384
 
 
 def ray_requirement(pyproject: Path = PYPROJECT) -> str:
@@ -32,6 +35,16 @@ def on_start_script(idle_stop_minutes: int) -> str:
     }
     for placeholder, value in values.items():
         script = script.replace(placeholder, value)
-    if "\r" in script or len(script.encode("utf-8")) > MAX_SCRIPT_BYTES:
-        raise ValueError("The on-start lifecycle script must use LF line endings and stay under 16 KB.")
+    if "\r" in script:
+        raise ValueError("The on-start lifecycle script must use LF line endings.")
     return script
+
+
+def encoded(script: str) -> str:
+    """The script as the lifecycle configuration carries it (base64), refused when over SageMaker's limit."""
+    content = base64.b64encode(script.encode("utf-8")).decode("ascii")
+    if len(content) > MAX_CONTENT_CHARS:
+        raise ValueError(
+            f"The lifecycle script is {len(content)} characters in base64; SageMaker allows {MAX_CONTENT_CHARS}."
+        )
+    return content

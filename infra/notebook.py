@@ -1,6 +1,9 @@
-"""The ml.m5.4xlarge notebook instance users open, with Ray installed in its `conda_pytorch` kernel on every start."""
+"""The ml.m5.4xlarge notebook instance users open, with Ray installed in its `conda_pytorch` kernel on every start.
 
-import base64
+Neither the instance nor its lifecycle configuration has a name of ours: SubnetId, SecurityGroupIds, KmsKeyId,
+DirectInternetAccess and PlatformIdentifier are create-only (CloudFormation's resource schema), so changing
+networkMode replaces the notebook, and CloudFormation cannot replace a resource that has a custom name.
+"""
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -8,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from infra.lifecycle import on_start_script
+from infra.lifecycle import encoded, on_start_script
 from infra.settings import InfraSettings
 from infra.suppressions import Finding, suppress_nag
 
@@ -28,18 +31,13 @@ class Notebook(Construct):
         security_group: ec2.ISecurityGroup,
     ) -> None:
         super().__init__(scope, construct_id)
-        script = on_start_script(settings.idle_stop_minutes)
         lifecycle = sagemaker.CfnNotebookInstanceLifecycleConfig(
-            self,
-            "Lifecycle",
-            notebook_instance_lifecycle_config_name=f"{settings.name_prefix}-on-start",
-            on_start=[{"content": base64.b64encode(script.encode("utf-8")).decode("ascii")}],
+            self, "Lifecycle", on_start=[{"content": encoded(on_start_script(settings.idle_stop_minutes))}]
         )
         direct = settings.network_mode == "direct"
         self.instance = sagemaker.CfnNotebookInstance(
             self,
             "Instance",
-            notebook_instance_name=notebook_name(settings),
             instance_type=settings.instance_type,
             platform_identifier=settings.platform,
             volume_size_in_gb=settings.volume_size_gb,
@@ -59,8 +57,3 @@ class Notebook(Construct):
                 "networkMode=direct was chosen: the notebook reaches the internet through SageMaker, not a NAT gateway."
             )
             suppress_nag(self.instance, Finding("AwsSolutions-SM3", reason))
-
-
-def notebook_name(settings: InfraSettings) -> str:
-    """The instance name, fixed so the role can be scoped to it before the notebook exists."""
-    return f"{settings.name_prefix}-notebook"

@@ -1,4 +1,8 @@
-"""The ECR repository that `make push-image` fills and training jobs pull from."""
+"""The ECR repository that `make push-image` fills and training jobs pull from.
+
+It is named by CloudFormation unless the `repositoryName` setting names it: a retained repository with a
+fixed name would make the next deploy after `make destroy` fail with RepositoryAlreadyExists.
+"""
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ecr as ecr
@@ -14,7 +18,7 @@ class Registry(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        repository_name: str,
+        repository_name: str | None,
         key: kms.IKey,
         keep_images: int,
         removal_policy: RemovalPolicy,

@@ -2,11 +2,18 @@
 
 Statements are written out action by action (no `grant*` helpers, whose action wildcards hide what
 is allowed), and every remaining wildcard item is excused by name on the role that holds it.
+Condition keys, as the Service Authorization Reference defines them: `sagemaker:VolumeKmsKey` and
+`sagemaker:OutputKmsKey` (type ARN) and `sagemaker:InstanceTypes` (ArrayOfString) on CreateTrainingJob;
+`aws:ResourceTag/...` on the notebook-instance resource; `kms:ViaService` and `kms:GrantIsForAWSResource`
+on KMS; `aws:SourceAccount` is a global key (https://docs.aws.amazon.com/service-authorization/latest/reference/
+list_amazonsagemaker.html, list_awskeymanagementservice.html). "If the key that you specify in a policy condition
+is not present in the request context, the values do not match and the condition is false" (IAM User Guide,
+Condition operators), so `ArnEquals` on the volume and output keys refuses a request that omits them.
 """
 
 from dataclasses import dataclass
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, Aws, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -14,6 +21,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import permissions as p
+from infra.instance_types import has_local_storage
 from infra.suppressions import Finding, nag_item, suppress_nag
 
 
@@ -25,8 +33,9 @@ class RoleTargets:
     artifacts_bucket: s3.IBucket
     key: kms.IKey
     repository: ecr.IRepository
-    notebook_name: str
+    stack_name: str
     job_name_prefix: str
+    training_instance_types: tuple[str, ...]
 
 
 class Roles(Construct):
@@ -36,18 +45,27 @@ class Roles(Construct):
         super().__init__(scope, construct_id)
         self._stack = Stack.of(self)
         self._targets = targets
-        self.training_role = self._role("TrainingRole", "Execution role of this stack's SageMaker training jobs")
-        self.notebook_role = self._role("NotebookRole", "Role of this stack's notebook: its data, image and jobs only")
+        # SageMaker documents aws:SourceAccount for training jobs' execution roles; for notebook instances it does
+        # not, so the notebook's trust checks the account whenever SageMaker sends it (IfExists).
+        self.training_role = self._role(
+            "TrainingRole", "Execution role of this stack's SageMaker training jobs", "StringEquals"
+        )
+        self.notebook_role = self._role(
+            "NotebookRole", "Role of this stack's notebook: its data, image and jobs only", "StringEqualsIfExists"
+        )
         self._grant_training()
         self._grant_notebook()
 
-    def _role(self, construct_id: str, description: str) -> iam.Role:
-        role = iam.Role(self, construct_id, assumed_by=iam.ServicePrincipal(p.SAGEMAKER), description=description)
+    def _role(self, construct_id: str, description: str, source_account: str) -> iam.Role:
+        """A role SageMaker may assume only on behalf of this account (confused-deputy guard)."""
+        trust = iam.ServicePrincipal(p.SAGEMAKER, conditions={source_account: {"aws:SourceAccount": Aws.ACCOUNT_ID}})
+        role = iam.Role(self, construct_id, assumed_by=trust, description=description)
         t = self._targets
         buckets = [t.data_bucket.bucket_arn, t.artifacts_bucket.bucket_arn]
         _allow(role, p.LIST_BUCKET, buckets)
-        _allow(role, p.USE_KEY, [t.key.key_arn])
-        _allow(role, ["kms:CreateGrant"], [t.key.key_arn], {"Bool": {"kms:GrantIsForAWSResource": "true"}})
+        _allow(role, p.USE_KEY, [t.key.key_arn], {"StringEquals": {"kms:ViaService": _via(p.KEY_USED_VIA)}})
+        grants = {"Bool": {"kms:GrantIsForAWSResource": "true"}, "StringEquals": {"kms:ViaService": _via(p.GRANTS_VIA)}}
+        _allow(role, ["kms:CreateGrant"], [t.key.key_arn], grants)
         _allow(role, p.PULL_IMAGES, [t.repository.repository_arn])
         _allow(role, ["ecr:GetAuthorizationToken"], ["*"])
         return role
@@ -55,10 +73,9 @@ class Roles(Construct):
     def _grant_training(self) -> None:
         """Read data, read and write artifacts, write the job's logs and metrics."""
         t, role = self._targets, self.training_role
-        streams = self._log_streams(p.TRAINING_LOG_GROUP)
         _allow(role, p.READ_OBJECTS, [t.data_bucket.arn_for_objects("*")])
         _allow(role, p.READ_OBJECTS + p.WRITE_OBJECTS, [t.artifacts_bucket.arn_for_objects("*")])
-        _allow(role, p.WRITE_LOGS, [self._log_group(p.TRAINING_LOG_GROUP), streams])
+        _allow(role, p.WRITE_LOGS, [self._log_group(p.TRAINING_LOG_GROUP)])
         namespace = {"StringEquals": {"cloudwatch:namespace": p.METRICS_NAMESPACE}}
         _allow(role, ["cloudwatch:PutMetricData"], ["*"], namespace)
         self._excuse(role, Finding("AwsSolutions-IAM5", p.WHY_NO_RESOURCE_TRAINING, ["Resource::*"]))
@@ -67,31 +84,33 @@ class Roles(Construct):
         """Use both buckets, push images, run and watch this stack's jobs, stop itself when idle."""
         t, role, stack = self._targets, self.notebook_role, self._stack
         jobs = stack.format_arn(service="sagemaker", resource="training-job", resource_name=f"{t.job_name_prefix}*")
-        notebook = stack.format_arn(service="sagemaker", resource="notebook-instance", resource_name=t.notebook_name)
-        notebook_streams = self._log_streams(p.NOTEBOOK_LOG_GROUP)
+        notebooks = stack.format_arn(service="sagemaker", resource="notebook-instance", resource_name="*")
+        notebook_logs = self._log_group(p.NOTEBOOK_LOG_GROUP)
         objects = [t.data_bucket.arn_for_objects("*"), t.artifacts_bucket.arn_for_objects("*")]
         _allow(role, p.READ_OBJECTS + p.WRITE_OBJECTS, objects)
         _allow(role, p.PUSH_IMAGES, [t.repository.repository_arn])
+        for conditions in start_job_conditions(t.key.key_arn, t.training_instance_types):
+            _allow(role, [p.START_JOB], [jobs], conditions)
         _allow(role, p.TRAINING_JOBS, [jobs])
-        _allow(role, p.READ_LOGS, [self._log_group(p.TRAINING_LOG_GROUP), self._log_streams(p.TRAINING_LOG_GROUP)])
-        _allow(role, p.WRITE_LOGS, [self._log_group(p.NOTEBOOK_LOG_GROUP), notebook_streams])
-        _allow(role, p.OWN_NOTEBOOK, [notebook])
+        _allow(role, p.READ_LOGS, [self._log_group(p.TRAINING_LOG_GROUP)])
+        _allow(role, p.WRITE_LOGS, [notebook_logs])
+        tagged = {"StringEquals": {f"aws:ResourceTag/{p.STACK_TAG}": t.stack_name}}
+        _allow(role, p.OWN_NOTEBOOK, [notebooks], tagged)
         passed_to = {"StringEquals": {"iam:PassedToService": p.SAGEMAKER}}
         _allow(role, ["iam:PassRole"], [self.training_role.role_arn], passed_to)
         self._excuse(
             role,
-            Finding("AwsSolutions-IAM5", p.WHY_NOTEBOOK_LOGS, [nag_item(stack, notebook_streams)]),
+            Finding("AwsSolutions-IAM5", p.WHY_NOTEBOOK_LOGS, [nag_item(stack, notebook_logs)]),
             Finding("AwsSolutions-IAM5", p.WHY_JOBS, [nag_item(stack, jobs)]),
+            Finding("AwsSolutions-IAM5", p.WHY_NOTEBOOK_BY_TAG, [nag_item(stack, notebooks)]),
             Finding("AwsSolutions-IAM5", p.WHY_NO_RESOURCE_NOTEBOOK, ["Resource::*"]),
         )
 
     def _log_group(self, name: str) -> str:
+        """The `:*` form CloudWatch Logs documents for IAM (covers the group's streams too)."""
         return self._stack.format_arn(
-            service="logs", resource="log-group", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+            service="logs", resource="log-group", resource_name=f"{name}:*", arn_format=ArnFormat.COLON_RESOURCE_NAME
         )
-
-    def _log_streams(self, name: str) -> str:
-        return f"{self._log_group(name)}:log-stream:*"
 
     def _excuse(self, role: iam.Role, *role_specific: Finding) -> None:
         """Excuse item by item the wildcards both roles share (objects, training log streams), then the role's own."""
@@ -100,11 +119,41 @@ class Roles(Construct):
         suppress_nag(
             role,
             Finding("AwsSolutions-IAM5", p.WHY_OBJECTS, objects),
-            Finding(
-                "AwsSolutions-IAM5", p.WHY_TRAINING_LOGS, [nag_item(stack, self._log_streams(p.TRAINING_LOG_GROUP))]
-            ),
+            Finding("AwsSolutions-IAM5", p.WHY_TRAINING_LOGS, [nag_item(stack, self._log_group(p.TRAINING_LOG_GROUP))]),
             *role_specific,
         )
+
+
+def start_job_conditions(key_arn: str, instance_types: tuple[str, ...]) -> list[dict]:
+    """Conditions of the CreateTrainingJob statements: one for EBS-backed types, one for types with local disks.
+
+    Both require the stack's key for the output and an instance type from the allowed list (`Null: false`
+    so a request without one does not pass ForAllValues vacuously). EBS volumes must use the stack's key;
+    on types with local NVMe storage SageMaker refuses a VolumeKmsKeyId, so there it must be absent.
+    """
+    groups = {
+        False: [t for t in instance_types if not has_local_storage(t)],
+        True: [t for t in instance_types if has_local_storage(t)],
+    }
+    statements = []
+    for local, types in groups.items():
+        if not types:
+            continue
+        conditions = {
+            "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": types},
+            "Null": {"sagemaker:InstanceTypes": "false"},
+            "ArnEquals": {"sagemaker:OutputKmsKey": key_arn},
+        }
+        if local:
+            conditions["Null"] = {**conditions["Null"], "sagemaker:VolumeKmsKey": "true"}
+        else:
+            conditions["ArnEquals"] = {**conditions["ArnEquals"], "sagemaker:VolumeKmsKey": key_arn}
+        statements.append(conditions)
+    return statements
+
+
+def _via(services: tuple[str, ...]) -> list[str]:
+    return [f"{service}.{Aws.REGION}.amazonaws.com" for service in services]
 
 
 def _allow(role: iam.Role, actions: list[str], resources: list[str], conditions: dict | None = None) -> None:

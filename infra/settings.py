@@ -10,8 +10,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from infra.instance_types import AL2023_PLATFORMS, DEFAULT_TRAINING_INSTANCE_TYPES, al2023_rejects
+
 NETWORK_MODES = ("private", "direct")
 REMOVAL_POLICIES = ("retain", "destroy")
+INSTANCE_TYPE = r"ml\.[a-z0-9-]+\.[a-z0-9]+"
+# ECR's repository name pattern (CreateRepository API reference), 2 to 256 characters.
+REPOSITORY_NAME = r"(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*"
 
 
 class SettingsError(ValueError):
@@ -24,7 +29,7 @@ class InfraSettings:
 
     instance_type: str = "ml.m5.4xlarge"  # notebook instance type
     volume_size_gb: int = 50  # notebook EBS volume (SageMaker's minimum is 5)
-    platform: str = "notebook-al2023-v1"  # AL2 platforms are being retired
+    platform: str = "notebook-al2023-v1"  # AL2 platforms are being retired; the only AL2023 one CloudFormation accepts
     network_mode: str = "private"  # private: NAT, no direct internet; direct: SageMaker's internet, no NAT
     idle_stop_minutes: int = 60  # stop the notebook after this long idle; 0 keeps it running
     removal_policy: str = "retain"  # retain keeps buckets, key and repository when the stack is deleted
@@ -32,6 +37,10 @@ class InfraSettings:
     root_access: bool = False  # root on the notebook for its users (lifecycle scripts run as root anyway)
     keep_images: int = 20  # ECR keeps this many most recent images
     checkpoint_days: int = 30  # objects under checkpoints/ and old versions expire after this many days
+    availability_zone: str = ""  # the VPC's one zone; empty: the region's first (GPU notebook types are not everywhere)
+    repository_name: str = ""  # ECR repository name; empty: CloudFormation names it, so a redeploy never collides
+    training_instance_types: tuple[str, ...] = DEFAULT_TRAINING_INSTANCE_TYPES  # what CreateTrainingJob may ask for
+    restrict_default_security_group: bool = True  # strip the VPC default security group's rules (a Lambda does it)
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> "InfraSettings":
@@ -76,6 +85,12 @@ def _parse_str(key: str, raw: Any) -> str:
     return str(raw).strip()
 
 
+def _parse_list(key: str, raw: Any) -> tuple[str, ...]:
+    """A list from cdk.json, or a comma-separated string from `-c key=a,b`."""
+    items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
 def _pattern(pattern: str, meaning: str) -> Callable[[str, str], None]:
     def check(key: str, value: str) -> None:
         if not re.fullmatch(pattern, value):
@@ -105,6 +120,19 @@ def _is_bool(key: str, value: bool) -> None:
         raise SettingsError(f"Setting {key} must be true or false, got {value!r}.")
 
 
+def _notebook_instance_type(key: str, value: str) -> None:
+    _pattern(INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.4xlarge")(key, value)
+    if al2023_rejects(value):
+        raise SettingsError(f"Setting {key} must be an instance type Amazon Linux 2023 notebooks offer, got {value!r}.")
+
+
+def _training_instance_types(key: str, value: tuple[str, ...]) -> None:
+    if not value:
+        raise SettingsError(f"Setting {key} must be one or more SageMaker instance types, got none.")
+    for item in value:
+        _pattern(INSTANCE_TYPE, "a list of SageMaker instance types such as ml.m5.xlarge,ml.g5.xlarge")(key, item)
+
+
 PARSERS: Mapping[str, Callable[[str, Any], Any]] = {
     "instance_type": _parse_str,
     "volume_size_gb": _parse_int,
@@ -116,12 +144,16 @@ PARSERS: Mapping[str, Callable[[str, Any], Any]] = {
     "root_access": _parse_bool,
     "keep_images": _parse_int,
     "checkpoint_days": _parse_int,
+    "availability_zone": _parse_str,
+    "repository_name": _parse_str,
+    "training_instance_types": _parse_list,
+    "restrict_default_security_group": _parse_bool,
 }
 
 CHECKS: Mapping[str, Callable[[str, Any], None]] = {
-    "instance_type": _pattern(r"ml\.[a-z0-9]+\.[a-z0-9]+", "a SageMaker instance type such as ml.m5.4xlarge"),
+    "instance_type": _notebook_instance_type,
     "volume_size_gb": _between(5, 16384),
-    "platform": _pattern(r"notebook-al2023-v\d+", "an Amazon Linux 2023 notebook platform such as notebook-al2023-v1"),
+    "platform": _one_of(AL2023_PLATFORMS),
     "network_mode": _one_of(NETWORK_MODES),
     "idle_stop_minutes": _between(0, 10080),
     "removal_policy": _one_of(REMOVAL_POLICIES),
@@ -131,4 +163,8 @@ CHECKS: Mapping[str, Callable[[str, Any], None]] = {
     "root_access": _is_bool,
     "keep_images": _between(1, 1000),
     "checkpoint_days": _between(1, 3650),
+    "availability_zone": _pattern(r"([a-z]{2}(-[a-z]+)+-\d+[a-z])?", "empty or an Availability Zone like us-east-1a"),
+    "repository_name": _pattern(f"({REPOSITORY_NAME})?", "empty or an ECR repository name (lowercase, 2 to 256)"),
+    "training_instance_types": _training_instance_types,
+    "restrict_default_security_group": _is_bool,
 }

@@ -4,14 +4,19 @@ One stack rather than a stateful and a stateless pair: the stateless part (roles
 references every stateful resource, and cross-stack exports would pin those references and block
 replacements; the removal policy setting (default `retain`) already keeps buckets, key and
 repository when the stack is deleted, and one stack gives one outputs section to read.
+
+No resource that can be replaced or is retained carries a name of ours (the KMS alias is deleted with the
+stack), so `make destroy` then `make deploy` and an update that replaces the notebook both succeed.
+Every resource is tagged with the stack name, which is how retained ones are found again.
 """
 
-from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack, Tags
 from constructs import Construct
 
 from infra.encryption import Encryption
 from infra.network import Network
-from infra.notebook import Notebook, notebook_name
+from infra.notebook import Notebook
+from infra.permissions import STACK_TAG
 from infra.registry import Registry
 from infra.roles import Roles, RoleTargets
 from infra.settings import InfraSettings
@@ -29,25 +34,29 @@ class RayOnSageMakerStack(Stack):
             construct_id,
             description="Ray on SageMaker: notebook, training role, buckets, KMS key and ECR repository",
         )
+        # The key goes untagged: moto cannot create a tagged key from a template (KeyError 'TagKey'), and a
+        # retained bucket's default encryption names its key anyway (see the README).
+        Tags.of(self).add(STACK_TAG, settings.name_prefix, exclude_resource_types=["AWS::KMS::Key"])
         removal = REMOVAL[settings.removal_policy]
         key = Encryption(self, "Encryption", name_prefix=settings.name_prefix, removal_policy=removal).key
         storage = Storage(self, "Storage", key=key, removal_policy=removal, checkpoint_days=settings.checkpoint_days)
         repository = Registry(
             self,
             "Registry",
-            repository_name=f"{settings.name_prefix}-training",
+            repository_name=settings.repository_name or None,
             key=key,
             keep_images=settings.keep_images,
             removal_policy=removal,
         ).repository
-        network = Network(self, "Network", network_mode=settings.network_mode, log_bucket=storage.log_bucket)
+        network = Network(self, "Network", settings=settings, log_bucket=storage.log_bucket)
         targets = RoleTargets(
             data_bucket=storage.data_bucket,
             artifacts_bucket=storage.artifacts_bucket,
             key=key,
             repository=repository,
-            notebook_name=notebook_name(settings),
+            stack_name=settings.name_prefix,
             job_name_prefix=settings.job_name_prefix,
+            training_instance_types=settings.training_instance_types,
         )
         roles = Roles(self, "Roles", targets=targets)
         notebook = Notebook(
@@ -59,8 +68,9 @@ class RayOnSageMakerStack(Stack):
             subnet=network.notebook_subnet,
             security_group=network.security_group,
         )
-        # The notebook's on-start script already needs its role's permissions, so the policy comes first.
+        # The on-start script needs its role's permissions and, to install Ray, its subnet's route to the NAT.
         notebook.node.add_dependency(roles.notebook_role.node.find_child("DefaultPolicy"))
+        notebook.node.add_dependency(network.notebook_subnet.internet_connectivity_established)
 
         name = notebook.instance.attr_notebook_instance_name
         outputs = {

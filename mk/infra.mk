@@ -1,5 +1,7 @@
 # Infrastructure verbs: the pinned CDK CLI from node_modules runs infra/app.py with .venv (see cdk.json).
 # Pass extra CDK options through CDK_ARGS, e.g. make deploy CDK_ARGS="-c instanceType=ml.g5.xlarge".
+# The CLI and the app's jsii runtime both run on the Node 22 that package.json pins (npm package `node`),
+# whatever node the machine has: node_modules/.bin comes first on their PATH.
 
 CDK := node_modules/.bin/cdk
 CDK_CLI := node_modules/.package-lock.json
@@ -8,8 +10,10 @@ CHECKOV_INSTALLED := .venv-checkov/.installed
 CDK_OUT := cdk.out
 CDK_OUTPUTS := cdk-outputs.json
 CDK_ARGS ?=
+# direct: outputs appear on moto too; change-set: needed for --import-existing-resources (see the README).
+DEPLOY_METHOD ?= direct
 # No version check, telemetry or notices: the CLI then talks to nothing but the AWS endpoints it deploys to.
-CDK_RUN := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
+CDK_RUN := PATH="$(CURDIR)/node_modules/.bin:$$PATH" CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true \
 	$(CDK) --no-notices --output $(CDK_OUT)
 # checkov asks a web service for guideline links unless told not to; BC_SKIP_MAPPING keeps it offline.
 CHECKOV_RUN := BC_SKIP_MAPPING=TRUE $(CHECKOV) --framework cloudformation --skip-download --quiet --compact
@@ -37,8 +41,11 @@ diff: $(INSTALLED) $(CDK_CLI) ## show what a deploy would change in the current 
 bootstrap: $(INSTALLED) $(CDK_CLI) ## prepare the current AWS account and region for CDK deploys (once per account/region)
 	$(CDK_RUN) bootstrap $(CDK_ARGS)
 
+# The stack's only parameter is CDK's BootstrapVersion, whose template default is right on every deploy, so
+# --no-previous-parameters changes nothing on AWS and lets an update go through moto (see tests/infra).
 deploy: $(INSTALLED) $(CDK_CLI) ## deploy the stack and write its outputs to cdk-outputs.json
-	$(CDK_RUN) deploy --method=direct --require-approval never --outputs-file $(CDK_OUTPUTS) $(CDK_ARGS)
+	$(CDK_RUN) deploy --method=$(DEPLOY_METHOD) --require-approval never --no-previous-parameters \
+		--outputs-file $(CDK_OUTPUTS) $(CDK_ARGS)
 
 destroy: $(INSTALLED) $(CDK_CLI) ## delete the stack (buckets, key and repository are kept unless removalPolicy=destroy)
 	$(CDK_RUN) destroy --force $(CDK_ARGS)

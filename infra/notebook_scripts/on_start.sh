@@ -19,7 +19,10 @@ if [ "$IDLE_STOP_MINUTES" -gt 0 ]; then
     cat >/usr/local/bin/notebook-autostop.py <<'AUTOSTOP'
 @AUTOSTOP_PROGRAM@
 AUTOSTOP
-    cat >/etc/systemd/system/notebook-autostop.service <<UNIT
+    # Checked now, so a missing boto3 is said once in this start's log (stream <notebook>/LifecycleConfigOnStart)
+    # and no timer is armed to fail unseen; Jupyter's API is checked by each run (it is not up yet here).
+    if "$SYSTEM_PYTHON" /usr/local/bin/notebook-autostop.py --preflight --idle-minutes "$IDLE_STOP_MINUTES"; then
+        cat >/etc/systemd/system/notebook-autostop.service <<UNIT
 [Unit]
 Description=Stop this notebook instance when Jupyter has been idle for ${IDLE_STOP_MINUTES} minutes
 
@@ -27,7 +30,7 @@ Description=Stop this notebook instance when Jupyter has been idle for ${IDLE_ST
 Type=oneshot
 ExecStart=${SYSTEM_PYTHON} /usr/local/bin/notebook-autostop.py --idle-minutes ${IDLE_STOP_MINUTES}
 UNIT
-    cat >/etc/systemd/system/notebook-autostop.timer <<'UNIT'
+        cat >/etc/systemd/system/notebook-autostop.timer <<'UNIT'
 [Unit]
 Description=Check every 5 minutes whether the notebook instance is idle
 
@@ -38,6 +41,7 @@ OnUnitActiveSec=5min
 [Install]
 WantedBy=timers.target
 UNIT
-    systemctl daemon-reload
-    systemctl enable --now notebook-autostop.timer
+        systemctl daemon-reload
+        systemctl enable --now notebook-autostop.timer
+    fi
 fi

@@ -6,8 +6,10 @@ import subprocess
 
 import pytest
 
-from infra.lifecycle import SCRIPTS, on_start_script, ray_requirement
-from tests.infra.helpers import ROOT, logical_id, only
+from infra.lifecycle import MAX_CONTENT_CHARS, SCRIPTS, encoded, on_start_script, ray_requirement
+from tests.infra.helpers import ROOT, logical_id, of_type, only
+
+STACK_TAG = {"Key": "ray-on-sagemaker:stack", "Value": "ray-on-sagemaker"}
 
 
 @pytest.fixture(scope="module")
@@ -16,17 +18,42 @@ def notebook(resources: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def deployed_script(resources: dict) -> str:
-    """The on-start script exactly as the template carries it."""
+def content(resources: dict) -> str:
+    """The on-start hook's Content (base64) exactly as the template carries it."""
     (hook,) = only(resources, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]["OnStart"]
-    return base64.b64decode(hook["Content"]).decode("utf-8")
+    return hook["Content"]
+
+
+@pytest.fixture(scope="module")
+def deployed_script(content: str) -> str:
+    """The on-start script exactly as the notebook will run it."""
+    return base64.b64decode(content).decode("utf-8")
 
 
 def test_notebook_defaults(notebook: dict) -> None:
-    assert notebook["NotebookInstanceName"] == "ray-on-sagemaker-notebook"
     assert notebook["InstanceType"] == "ml.m5.4xlarge"
     assert notebook["PlatformIdentifier"] == "notebook-al2023-v1"
     assert notebook["VolumeSizeInGB"] == 50
+
+
+def test_notebook_and_lifecycle_have_no_name_of_ours_so_they_can_be_replaced(resources: dict, notebook: dict) -> None:
+    assert "NotebookInstanceName" not in notebook
+    lifecycle = only(resources, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]
+    assert "NotebookInstanceLifecycleConfigName" not in lifecycle
+
+
+def test_notebook_waits_for_its_role_policy_and_its_subnets_route_to_the_nat(resources: dict) -> None:
+    depends_on = only(resources, "AWS::SageMaker::NotebookInstance")["DependsOn"]
+    route = logical_id(resources, "AWS::EC2::Route", "/NotebookSubnet1/")
+    nat = resources[route]["Properties"]["NatGatewayId"]
+    assert route in depends_on and nat == {"Ref": logical_id(resources, "AWS::EC2::NatGateway", "/Vpc/")}
+    assert logical_id(resources, "AWS::IAM::Policy", "/NotebookRole/") in depends_on
+
+
+def test_notebook_and_retained_resources_carry_the_stack_tag(resources: dict) -> None:
+    for resource_type in ("AWS::SageMaker::NotebookInstance", "AWS::S3::Bucket", "AWS::ECR::Repository"):
+        for resource in of_type(resources, resource_type).values():
+            assert STACK_TAG in resource["Properties"]["Tags"], resource_type
 
 
 def test_notebook_is_locked_down(resources: dict, notebook: dict) -> None:
@@ -64,10 +91,17 @@ def test_script_enables_the_idle_auto_stop_timer(deployed_script: str) -> None:
     assert "def is_idle(" in deployed_script
 
 
-def test_script_has_no_placeholders_left_uses_lf_and_fits_the_16_kb_limit(deployed_script: str) -> None:
+def test_script_has_no_placeholders_left_uses_lf_and_its_base64_fits_the_limit(deployed_script: str, content) -> None:
     assert re.search(r"@[A-Z_]+@", deployed_script) is None
     assert "\r" not in deployed_script
-    assert len(deployed_script.encode("utf-8")) < 16 * 1024
+    assert len(content) <= MAX_CONTENT_CHARS == 16384
+
+
+def test_the_limit_is_measured_on_the_base64_content_not_the_script() -> None:
+    script = "#!/bin/bash\n" + "#" * 13000 + "\n"
+    assert len(script) < MAX_CONTENT_CHARS
+    with pytest.raises(ValueError, match=r"is 17352 characters in base64; SageMaker allows 16384\."):
+        encoded(script)
 
 
 @pytest.mark.parametrize("script", ["source", "deployed"])

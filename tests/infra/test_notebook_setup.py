@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.lifecycle import SCRIPTS
+from infra.lifecycle import PREPARE_SCRIPT as SCRIPT
 
-SCRIPT = SCRIPTS / "prepare_notebook.sh"
+
 STUB_PYTHON = """#!/bin/bash
 if [ "$1" = --version ]; then echo "Python 3.11.9"; exit 0; fi
 echo "$*" >>"$(dirname "$0")/../calls.log"

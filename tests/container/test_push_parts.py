@@ -50,11 +50,11 @@ def test_changed_tree_is_refused_unless_forced(repo: Path, change: str) -> None:
 
 def test_build_hash_changes_with_the_base_and_the_build_arguments_only() -> None:
     base = "public.ecr.aws/docker/library/python:3.11-slim-bookworm@sha256:" + "0" * 64
-    first = build_hash(base, ["TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"])
-    assert re.fullmatch(r"[0-9a-f]{8}", first)
-    assert first == build_hash(base, ["TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"])
-    assert first != build_hash(base.replace("0" * 64, "1" * 64), ["TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu"])
-    assert first != build_hash(base, ["TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126"])
+    cpu, cuda = "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu", "TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126"
+    first = build_hash(base, [cpu])
+    assert re.fullmatch(r"[0-9a-f]{8}", first) and first == build_hash(base, [cpu])
+    assert first != build_hash(base.replace("0" * 64, "1" * 64), [cpu])
+    assert first != build_hash(base, [cuda])
     extra = ["-v", "/etc/ssl:/etc/ssl:ro", "--build-arg", "A=1", "--no-cache", "--build-arg=B=2"]
     assert named_build_args(extra) == ["A=1", "B=2"]
 

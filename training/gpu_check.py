@@ -36,11 +36,14 @@ def check_gpus(announced: int, use_gpu: bool | None) -> None:
 
     if torch.cuda.device_count() > 0:
         return
-    cuda = f"CUDA {torch.version.cuda}" if torch.version.cuda else "no CUDA (a CPU build)"
+    if torch.version.cuda:
+        built = f"CUDA {torch.version.cuda}"
+        remedy = "the driver may be too old for it: use an instance type whose driver is newer"
+    else:
+        built, remedy = "no CUDA (a CPU build)", "build the image with `make push-image GPU=1`"
     raise JobError(
         f"this host has {host_gpus} GPU(s) with NVIDIA driver {report.driver} (nvidia-smi), but torch "
-        f"{torch.__version__}, built for {cuda}, sees none: build the image with `make push-image GPU=1` "
-        "for a torch this driver runs, or set use-gpu false to train on the CPU"
+        f"{torch.__version__}, built for {built}, sees none: {remedy}, or set use-gpu false to train on the CPU"
     )
 
 

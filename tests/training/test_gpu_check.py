@@ -71,3 +71,9 @@ def test_a_host_without_gpus_passes_and_a_broken_driver_is_named(tmp_path: Path,
     check_gpus(announced=0, use_gpu=None)
     with pytest.raises(JobError, match=r"has 2 GPU\(s\) with NVIDIA driver unknown \(nvidia-smi: Failed"):
         check_gpus(announced=2, use_gpu=True)
+
+
+def test_a_cuda_torch_that_sees_no_gpu_points_at_the_driver(four_gpus: None, monkeypatch) -> None:
+    monkeypatch.setattr(torch.version, "cuda", "12.6")
+    with pytest.raises(JobError, match=r"built for CUDA 12\.6, sees none: the driver may be too old for it"):
+        check_gpus(announced=4, use_gpu=None)

@@ -29,7 +29,7 @@ DOCKER_V2_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 PUSH_TIMEOUT_S = 1200
 STOP_TIMEOUT_S = 120
 ROOT = Path(__file__).resolve().parents[2]
-# The first test's setup builds the base and the image and pushes it (about 6 min on 2 cores here).
+# The first test's setup builds the base and the image and pushes it (5 to 9 min on 2 shared cores here).
 pytestmark = pytest.mark.timeout(1800)
 
 

@@ -1,6 +1,7 @@
 """Values from the deployed stack's outputs file (`cdk deploy --outputs-file`, written by `make deploy`).
 
 The file maps stack names to their outputs: {"StackName": {"RepositoryUri": "...", "Region": "..."}}.
+It is read here only: `make push-image` and the launcher (launcher/stack.py) both come through this module.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ class OutputsError(Exception):
     """The outputs file is missing, unreadable, or lacks the stack or output asked for."""
 
 
-def stack_output(path: Path, key: str, stack: str | None = None) -> str:
-    """The output `key` of `stack`, or of the file's only stack when no name is given."""
+def stack_outputs(path: Path, stack: str | None = None) -> tuple[str, dict[str, str]]:
+    """The name and every output of `stack`, or of the file's only stack when no name is given."""
     try:
         stacks = json.loads(path.read_text())
     except FileNotFoundError:
@@ -29,6 +30,12 @@ def stack_output(path: Path, key: str, stack: str | None = None) -> str:
     outputs = stacks.get(stack)
     if not isinstance(outputs, dict):
         raise OutputsError(f"{path} has no stack '{stack}' (it has {', '.join(stacks)})")
+    return stack, {str(key): str(value) for key, value in outputs.items()}
+
+
+def stack_output(path: Path, key: str, stack: str | None = None) -> str:
+    """The output `key` of `stack`, or of the file's only stack when no name is given."""
+    name, outputs = stack_outputs(path, stack)
     if key not in outputs:
-        raise OutputsError(f"stack '{stack}' in {path} has no output '{key}'")
-    return str(outputs[key])
+        raise OutputsError(f"stack '{name}' in {path} has no output '{key}'")
+    return outputs[key]

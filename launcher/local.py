@@ -11,11 +11,16 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 HOST = "algo-1"
+# buildah runs containers, not images: make one from the image, run `train` in it, remove it, keep train's status.
+_BUILDAH_RUN = (
+    'c=$(buildah from -q "$1") || exit 1; buildah run --isolation chroot -v "$2" "$c" -- train; s=$?; '
+    'buildah rm "$c" >/dev/null; exit $s'
+)
 
 
 def layout(root: Path, hyperparameters: Mapping[str, str], channels: Mapping[str, Path]) -> None:
@@ -49,10 +54,30 @@ def command(root: Path) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-m", "training.entrypoint", "train"], env
 
 
-def run(root: Path) -> int:
-    """Run the job on a laid-out folder with its output streaming; return its exit status."""
-    argv, env = command(root)
-    return subprocess.run(argv, env=env, check=False).returncode
+def image_command(tool: str, image: str, root: Path) -> list[str]:
+    """The command that runs the pushed image on a laid-out folder, as SageMaker does: `IMAGE train`, /opt/ml mounted.
+
+    buildah runs a container made from the image (`buildah from` first); docker and podman run the image itself.
+    """
+    mount = f"{root.resolve()}:/opt/ml"
+    if tool == "buildah":
+        return ["sh", "-c", _BUILDAH_RUN, "sh", image, mount]
+    return [tool, "run", "--rm", "-v", mount, image, "train"]
+
+
+def run(root: Path, on_line: Callable[[str], None] | None = None, argv: Sequence[str] | None = None) -> int:
+    """Run the job on a laid-out folder (the entry point, or argv) and return its exit status.
+
+    Output streams to the terminal, or line by line to on_line (stderr merged) when given.
+    """
+    default, env = command(root)
+    argv = list(argv or default)
+    if on_line is None:
+        return subprocess.run(argv, env=env, check=False).returncode
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        for line in process.stdout:
+            on_line(line.rstrip("\n"))
+        return process.wait()
 
 
 def _write_json(path: Path, content: object) -> None:

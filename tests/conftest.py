@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+# Session fixtures for tests that talk to AWS through moto (one deployed stack for tests/infra and tests/launcher).
+pytest_plugins = ["tests.aws_fixtures"]
+
 _SCRATCH = pytest.StashKey[str]()
 
 

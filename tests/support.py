@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 
@@ -32,10 +32,12 @@ def wait_until_answering(url: str, process: subprocess.Popen, timeout_s: float) 
 
 
 @contextlib.contextmanager
-def serving(argv: Sequence[str], health_url: str, log: Path, timeout_s: float = 60) -> Iterator[subprocess.Popen]:
+def serving(
+    argv: Sequence[str], health_url: str, log: Path, timeout_s: float = 60, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
     """Run a server until the block ends: started, polled until it answers, then stopped and reaped."""
     with log.open("wb") as stream:
-        process = subprocess.Popen(list(argv), stdout=stream, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(list(argv), stdout=stream, stderr=subprocess.STDOUT, env=env)
     try:
         wait_until_answering(health_url, process, timeout_s)
         yield process

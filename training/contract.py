@@ -64,6 +64,10 @@ class JobEnvironment:
     network_interface: str
     num_cpus: int
     num_gpus: int
+    # The files as given, for a program that expects the toolkit's SM_* variables (training/script_env.py).
+    given_hyperparameters: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    resource_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    input_data_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def is_leader(self) -> bool:
@@ -101,15 +105,19 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
     current = resources.get("current_host") or env.get("SM_CURRENT_HOST", hosts[0])
     if current not in hosts:
         raise JobError(f"current host '{current}' is not among the job's hosts {list(hosts)}")
+    given = _hyperparameters(config, argv, env)
     return JobEnvironment(
         paths=paths,
-        hyperparameters=Hyperparameters.from_strings(_hyperparameters(config, argv, env)),
+        hyperparameters=Hyperparameters.from_strings(given),
         channels=_channels(base, config, env),
         hosts=tuple(sorted(hosts)),
         current_host=current,
         network_interface=resources.get("network_interface_name") or env.get("SM_NETWORK_INTERFACE_NAME", "eth0"),
         num_cpus=_count(env, "SM_NUM_CPUS", len(os.sched_getaffinity(0))),
         num_gpus=_count(env, "SM_NUM_GPUS", _visible_gpus()),
+        given_hyperparameters=given,
+        resource_config=resources,
+        input_data_config=_read_json(config / "inputdataconfig.json"),
     )
 
 

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 
 from training.contract import JobPaths, read_environment, read_paths
-from training.errors import JobError
+from training.errors import JobError, ScriptExited
 from training.gpu_check import check_gpus
 from training.hyperparameters import Hyperparameters
 from training.outputs import discard_model
@@ -37,8 +37,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         check_gpus(env.num_gpus, env.hyperparameters.use_gpu)
         print(f"running {env.hyperparameters.program} on {env.current_host} of {list(env.hosts)}", flush=True)
         path = _program(env.hyperparameters.program)(env)
-        print(f"model written to {path}", flush=True)
+        if path is not None:
+            print(f"model written to {path}", flush=True)
         return 0
+    except ScriptExited as exited:  # the user's script: its status, its own last words as the reason
+        _fail(paths, str(exited))
+        return exited.status
     except KeyboardInterrupt:
         print("stopped; the latest checkpoint is kept, so running the job again resumes from it", file=sys.stderr)
         return EXIT_STOPPED
@@ -51,10 +55,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_BAD_INPUT if cause else EXIT_INTERNAL
 
 
+def run_as(program: str, argv: Sequence[str] | None = None) -> int:
+    """`python -m training.train` (or tune): this entry point with the program fixed, whatever the files say."""
+    return main([*(sys.argv[1:] if argv is None else argv), "--program", program])
+
+
 def _program(name: str):
-    """The run(env) function of train or tune, imported only when chosen (tune pulls in pandas)."""
+    """The run(env) function of the program, imported only when chosen (tune pulls in pandas)."""
     if name == "tune":
         from training.tune import run
+    elif name == "script":
+        from training.script import run
     else:
         from training.train import run
     return run

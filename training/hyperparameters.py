@@ -16,6 +16,8 @@ from training.errors import JobError
 
 # Keys the platform or its SDKs add on their own; they are not ours to validate.
 _PLATFORM_PREFIXES = ("sagemaker_", "_")
+# With program=script only these names are ours; every other one belongs to the script (training/script_env.py).
+SCRIPT_OWN = frozenset({"program", "entry_script"})
 
 
 def canonical_name(key: str) -> str:
@@ -74,6 +76,10 @@ def _choice(*options: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _text(name: str, text: str) -> str:
+    return text.strip()
+
+
 def _tristate(name: str, text: str) -> bool | None:
     """true/false, or auto (None): decided from the host at run time."""
     value = _choice("auto", "true", "false", "1", "0", "yes", "no")(name, text)
@@ -98,7 +104,8 @@ _PROBABILITY = _float(0.0, 1.0)
 class Hyperparameters:
     """Everything a run can be told. Defaults reproduce the reference SageMaker MNIST job."""
 
-    program: str = _hp("train", _choice("train", "tune"), "which program runs: train or tune")
+    program: str = _hp("train", _choice("train", "tune", "script"), "which program runs: train, tune or script (yours)")
+    entry_script: str = _hp("", _text, "script: the Python file to run, relative to the code channel")
     batch_size: int = _hp(128, _int(1), "training batch size per worker (per trial in tune)")
     test_batch_size: int = _hp(1000, _int(1), "evaluation batch size")
     epochs: int = _hp(1, _int(1), "passes over the training data")
@@ -120,13 +127,17 @@ class Hyperparameters:
 
     @classmethod
     def from_strings(cls, raw: Mapping[str, Any]) -> Hyperparameters:
-        """Parse and validate; unknown names are errors so that typos never go unnoticed."""
+        """Parse and validate; unknown names are errors so that typos never go unnoticed.
+
+        With program=script only program and entry-script are read: the rest are the script's.
+        """
         fields = {field.name: field for field in dataclasses.fields(cls)}
+        script = any(canonical_name(k) == "program" and _unquote(v).strip().lower() == "script" for k, v in raw.items())
         values = {}
         for key, value in raw.items():
-            if key.startswith(_PLATFORM_PREFIXES):
-                continue
             name = canonical_name(key)
+            if key.startswith(_PLATFORM_PREFIXES) or (script and name not in SCRIPT_OWN):
+                continue
             if name not in fields:
                 raise JobError(f"unknown hyperparameter '{key}'; known ones are: {', '.join(sorted(fields))}")
             values[name] = fields[name].metadata["parse"](key, _unquote(value))

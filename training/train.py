@@ -1,14 +1,20 @@
 """Data-parallel training with Ray Train's TorchTrainer (DDP: gloo on CPU, NCCL on GPU).
 
-Run through the entry point (`python -m training.entrypoint`, hyperparameter program=train).
+Run through the entry point (`python -m training.entrypoint`, hyperparameter program=train), or
+as `python -m training.train` / `python training/train.py` (the same contract, program fixed to train).
 Checkpoints go under the SageMaker checkpoint folder with a fixed run name, so running the
 job again with the same folder (a restarted spot job, a second local run) resumes there.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # `python training/train.py`: import from the repository root
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 import dataclasses
 import logging
-from pathlib import Path
 from typing import Any
 
 import ray
@@ -116,3 +122,9 @@ def run(env: JobEnvironment) -> Path:
         "workers": dataclasses.asdict(plan),
     }
     return save_model(result.checkpoint, env.paths.model_dir, summary)
+
+
+if __name__ == "__main__":
+    from training.entrypoint import run_as
+
+    sys.exit(run_as("train"))

@@ -8,10 +8,15 @@ its unfinished trials; with other ones it starts a new search rather than finish
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # `python training/tune.py`: import from the repository root
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 import dataclasses
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -34,7 +39,7 @@ METRIC, MODE = "test_loss", "min"
 SEARCHED = ("beta_1", "beta_2")
 # Hyperparameters that change how a search runs but not what it finds: a re-run may change them and resume.
 HOW_NOT_WHAT = frozenset(
-    {"program", "log_interval", "max_failures", "cpus_per_trial", "num_workers", "cpus_per_worker", "backend"}
+    {"program", "entry_script", "log_interval", "max_failures", "cpus_per_trial", "num_workers", "cpus_per_worker", "backend"}
 )
 
 
@@ -124,3 +129,9 @@ def _best(grid: tune.ResultGrid) -> tune.Result:
         first = next(result.error for result in grid if result.error)
         raise JobError(f"all {len(grid)} trials failed; the first error was: {str(first).splitlines()[-1]}")
     return grid.get_best_result(metric=METRIC, mode=MODE, scope="last", filter_nan_and_inf=True)
+
+
+if __name__ == "__main__":
+    from training.entrypoint import run_as
+
+    sys.exit(run_as("tune"))

@@ -5,58 +5,10 @@ the pinned CLI, cdk.json, the app, `--method=direct` and the outputs file.
 """
 
 import base64
-import json
-
-import boto3
-import pytest
 
 from infra.lifecycle import ray_requirement
-from tests.infra.helpers import OUTPUT_NAMES, run_make
-
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-
-
-@pytest.fixture(scope="module")
-def aws_env(cli_env: dict[str, str], moto_endpoint: str) -> dict[str, str]:
-    return {
-        **cli_env,
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }
-
-
-@pytest.fixture(scope="module")
-def deployed(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Bootstrap and deploy once; return the stack's outputs as written by `make deploy`."""
-    work = tmp_path_factory.mktemp("deploy")
-    outputs_file = work / "outputs.json"
-    where = [f"CDK_OUT={work / 'cdk.out'}", f"CDK_OUTPUTS={outputs_file}"]
-    bootstrap = run_make("bootstrap", aws_env, *where, f"CDK_ARGS=aws://{ACCOUNT}/{REGION}")
-    assert bootstrap.returncode == 0, bootstrap.stdout + bootstrap.stderr
-    deploy = run_make("deploy", aws_env, *where)
-    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-    outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
-    return outputs["ray-on-sagemaker"]
-
-
-@pytest.fixture(scope="module")
-def aws(aws_env: dict[str, str]):
-    """boto3 clients bound to moto_server."""
-
-    def client(service: str):
-        return boto3.client(
-            service,
-            endpoint_url=aws_env["AWS_ENDPOINT_URL"],
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    return client
+from tests.aws_fixtures import ACCOUNT, REGION
+from tests.infra.helpers import OUTPUT_NAMES
 
 
 def test_outputs_file_has_every_documented_output(deployed: dict[str, str]) -> None:

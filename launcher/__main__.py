@@ -1,0 +1,6 @@
+"""`python -m launcher <verb>`: see launcher/cli.py."""
+import sys
+
+from launcher.cli import main
+
+sys.exit(main())

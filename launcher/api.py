@@ -1,0 +1,107 @@
+"""The launcher as Python calls, for the CLI and for a notebook alike.
+
+from launcher.api import Stack, JobSpec, hyperparameters, submit, follow, fetch
+stack = Stack.load()
+name = submit(stack, JobSpec(hyperparameters=hyperparameters("train", ["--epochs", "3"])))
+job = follow(stack, name)
+print(fetch(stack, job).files)
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import boto3
+
+from launcher import follow as following
+from launcher import jobs, local_job, results
+from launcher.aws import connect
+from launcher.data import Uploaded, upload
+from launcher.errors import LauncherError
+from launcher.image import image_uri
+from launcher.request import JobSpec, hyperparameters
+from launcher.results import Fetched
+from launcher.stack import Stack
+from launcher.submit import require_data
+from launcher.submit import submit as send
+from launcher.trainer import build_trainer, job_request
+
+__all__ = [
+    "Fetched",
+    "JobSpec",
+    "LauncherError",
+    "Stack",
+    "Uploaded",
+    "describe",
+    "fetch",
+    "follow",
+    "hyperparameters",
+    "recent_jobs",
+    "run_local",
+    "stop",
+    "submit",
+    "upload_data",
+]
+
+
+def session_for(stack: Stack, session: boto3.Session | None = None) -> boto3.Session:
+    """A session in the stack's region with credentials (LauncherError otherwise)."""
+    return connect(stack.region, session)
+
+
+def upload_data(stack: Stack, folder: Path | None = None, session: boto3.Session | None = None) -> list[Uploaded]:
+    """`make data`: the digits (or folder's IDX files) into the data bucket; unchanged files are skipped."""
+    return upload(stack, session_for(stack, session), folder)
+
+
+def submit(stack: Stack, spec: JobSpec, image: str | None = None, session: boto3.Session | None = None) -> str:
+    """Start the job on SageMaker and return its name; nothing is sent unless every check passes."""
+    uri = image_uri(image)
+    session = session_for(stack, session)
+    require_data(stack, session)
+    return send(build_trainer(stack, uri, spec, session), stack)
+
+
+def run_local(
+    stack: Stack,
+    spec: JobSpec,
+    image: str | None = None,
+    session: boto3.Session | None = None,
+    tool: str | None = None,
+    echo=print,
+) -> dict[str, Any]:
+    """Run the same request on this machine (in the image when a container tool is given); describe the result."""
+    session = session_for(stack, session)
+    uri = image_uri(image) if tool else (image or f"{stack.repository_uri}:local")
+    require_data(stack, session)
+    request = job_request(build_trainer(stack, uri, spec, session), stack)
+    echo(f"running {request['TrainingJobName']} on this machine")
+    return local_job.run_request(request, session, tool, echo)
+
+
+def follow(
+    stack: Stack, name: str, out: TextIO = sys.stdout, session: boto3.Session | None = None, poll_seconds: float = 10.0
+) -> dict[str, Any]:
+    """Live status and every host's log lines until the job ends; its last description."""
+    session = session_for(stack, session)
+    return following.follow(session.client("sagemaker"), session.client("logs"), name, out, poll_seconds)
+
+
+def describe(stack: Stack, name: str, session: boto3.Session | None = None) -> dict[str, Any]:
+    return jobs.describe(session_for(stack, session).client("sagemaker"), name)
+
+
+def fetch(
+    stack: Stack, job: dict[str, Any], jobs_dir: Path = results.DEFAULT_JOBS_DIR, session: boto3.Session | None = None
+) -> Fetched:
+    """A completed job's model.tar.gz and output.tar.gz, unpacked into jobs_dir/<job-name>/."""
+    return results.fetch(job, session_for(stack, session), jobs_dir)
+
+
+def stop(stack: Stack, name: str, session: boto3.Session | None = None) -> None:
+    jobs.stop(session_for(stack, session).client("sagemaker"), name)
+
+
+def recent_jobs(stack: Stack, count: int = 10, session: boto3.Session | None = None) -> list[jobs.JobRow]:
+    return jobs.recent(session_for(stack, session).client("sagemaker"), stack.job_name_prefix, count)

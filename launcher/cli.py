@@ -1,0 +1,223 @@
+"""`python -m launcher <verb>`: the Make verbs' command line, a thin layer over launcher/api.py.
+
+    python -m launcher data [--data FOLDER]
+    python -m launcher train|tune [--instance-type T] [--no-spot] [--no-wait] [--executor local] [--epochs 3 ...]
+    python -m launcher status|logs|stop JOB
+    python -m launcher jobs
+
+Every problem a user can fix ends the command with one sentence naming the next command, and exit 1.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from launcher import api, results
+from launcher.aws import NO_CREDENTIALS
+from launcher.errors import LauncherError, service_answer
+from launcher.follow import status_text
+from launcher.image import DEFAULT_URI_FILE, image_uri
+from launcher.jobs import HEADER, row
+from launcher.request import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_RUNTIME, EXECUTORS, MAX_KEEP_ALIVE, JobSpec
+from launcher.stack import DEFAULT_OUTPUTS, Stack
+
+EXIT_DETACHED = 130
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m launcher", description=__doc__.splitlines()[0])
+    verbs = top.add_subparsers(dest="verb", required=True, metavar="VERB")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="the outputs file make deploy wrote")
+    common.add_argument("--stack", default=None, help="stack name (default: the file's only one)")
+    jobs_dir = argparse.ArgumentParser(add_help=False)
+    jobs_dir.add_argument("--jobs-dir", type=Path, default=results.DEFAULT_JOBS_DIR, help="where results are unpacked")
+
+    data = verbs.add_parser("data", parents=[common], help="upload the MNIST IDX files to the data bucket")
+    data.add_argument("--data", type=Path, default=None, help="a folder of your own IDX files (default: the digits)")
+    for program in ("train", "tune"):
+        _job_flags(
+            verbs.add_parser(
+                program,
+                parents=[common, jobs_dir],
+                allow_abbrev=False,
+                help=f"run {program} as a training job",
+                epilog="Every other --name value pair is a hyperparameter of the job (--epochs 3, --learning-rate "
+                "0.005): python -m training.entrypoint --help lists them.",
+            )
+        )
+    for verb, text, more in (
+        ("status", "show a job's status", []),
+        ("logs", "follow a job's status and logs until it ends, then fetch its results", [jobs_dir]),
+        ("stop", "stop a job", []),
+    ):
+        verbs.add_parser(verb, parents=[common, *more], help=text).add_argument("job", help="the job's name")
+    verbs.add_parser("jobs", parents=[common], help="the stack's recent jobs").add_argument(
+        "--count", type=int, default=10
+    )
+    return top
+
+
+def _job_flags(verb: argparse.ArgumentParser) -> None:
+    verb.add_argument(
+        "--instance-type", default=DEFAULT_INSTANCE_TYPE, help="SageMaker instance type (default %(default)s)"
+    )
+    verb.add_argument("--instance-count", type=int, default=1, help="number of instances (default 1)")
+    verb.add_argument(
+        "--spot", action=argparse.BooleanOptionalAction, default=True, help="managed spot training (default: on)"
+    )
+    verb.add_argument(
+        "--max-runtime", type=int, default=DEFAULT_MAX_RUNTIME, help="seconds the job may run (default %(default)s)"
+    )
+    verb.add_argument(
+        "--max-wait", type=int, default=None, help="spot: seconds to wait and run in all (default 2 x max-runtime)"
+    )
+    verb.add_argument(
+        "--job-name", default=None, help="job name base (the stack's prefix is added; SageMaker's SDK appends the time)"
+    )
+    verb.add_argument("--no-wait", action="store_true", help="return once the job is submitted")
+    verb.add_argument(
+        "--executor", choices=EXECUTORS, default="sagemaker", help="where the job runs (default sagemaker)"
+    )
+    verb.add_argument(
+        "--keep-alive",
+        type=int,
+        default=0,
+        help=f"seconds (<= {MAX_KEEP_ALIVE}) to keep the instance warm; on-demand only",
+    )
+    verb.add_argument(
+        "--image", default=os.environ.get("IMAGE_URI") or None, help="image URI (default: build/image-uri.txt)"
+    )
+    verb.add_argument(
+        "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, extra = parser().parse_known_args(argv)
+    try:
+        if args.verb not in ("train", "tune") and extra:
+            raise LauncherError(f"unexpected arguments {' '.join(extra)}: see python -m launcher {args.verb} --help")
+        if not getattr(args, "job", "-"):
+            raise LauncherError(f"name the job: make {args.verb} JOB=<name> (make jobs lists them)")
+        return VERBS[args.verb](args, extra)
+    except LauncherError as error:
+        print(f"{args.verb}: {error}", file=sys.stderr)
+    except NoCredentialsError:
+        print(f"{args.verb}: {NO_CREDENTIALS}", file=sys.stderr)
+    except ClientError as error:
+        print(f"{args.verb}: AWS refused ({service_answer(error)}): check the stack with make deploy", file=sys.stderr)
+    except BotoCoreError as error:
+        print(f"{args.verb}: {error}: check the network and AWS settings, then run the command again", file=sys.stderr)
+    return 1
+
+
+def _data(args: argparse.Namespace, _: list[str]) -> int:
+    stack = Stack.load(args.outputs, args.stack)
+    for item in api.upload_data(stack, args.data):
+        print(f"{'uploaded ' if item.sent else 'unchanged'} {item.uri}")
+    return 0
+
+
+def _job(args: argparse.Namespace, extra: list[str]) -> int:
+    spec = JobSpec(
+        program=args.verb,
+        hyperparameters=api.hyperparameters(args.verb, extra),
+        instance_type=args.instance_type,
+        instance_count=args.instance_count,
+        spot=args.spot,
+        max_runtime=args.max_runtime,
+        max_wait=args.max_wait,
+        job_name=args.job_name,
+        keep_alive=args.keep_alive,
+        executor=args.executor,
+    )
+    stack = Stack.load(args.outputs, args.stack)
+    if spec.executor == "local":
+        return _finish(stack, api.run_local(stack, spec, args.image), args.jobs_dir)
+    image = image_uri(args.image, args.image_file)
+    if spec.executor == "local-image":
+        return _finish(stack, api.run_local(stack, spec, image, tool=_container_tool()), args.jobs_dir)
+    name = api.submit(stack, spec, image)
+    market = "spot" if spec.spot else "on-demand"
+    print(f"submitted {name}: {spec.instance_count} x {spec.instance_type} ({market}), {spec.program} {_shown(spec)}")
+    if args.no_wait:
+        print(f"follow it with: make logs JOB={name}    status: make status JOB={name}    stop: make stop JOB={name}")
+        return 0
+    return _follow_and_finish(stack, name, args.jobs_dir)
+
+
+def _shown(spec: JobSpec) -> str:
+    return " ".join(f"--{k} {v}" for k, v in spec.hyperparameters.items() if k != "program")
+
+
+def _follow_and_finish(stack: Stack, name: str, jobs_dir: Path) -> int:
+    try:
+        job = api.follow(stack, name)
+    except KeyboardInterrupt:
+        print(f"\ndetached; {name} runs on: follow it with make logs JOB={name}, stop it with make stop JOB={name}")
+        return EXIT_DETACHED
+    return _finish(stack, job, jobs_dir)
+
+
+def _finish(stack: Stack, job: dict, jobs_dir: Path) -> int:
+    """The end-of-job report: summary, then the downloaded results' paths; non-zero unless Completed."""
+    for line in results.summary(job):
+        print(line)
+    if job["TrainingJobStatus"] != "Completed":
+        return 1
+    fetched = api.fetch(stack, job, jobs_dir)
+    print(f"results in {fetched.folder}/")
+    for name, path in fetched.files.items():
+        print(f"  {name + ':':<13} {path}")
+    return 0
+
+
+def _container_tool() -> str:
+    from container.tool import choose_tool
+
+    try:
+        return choose_tool(os.environ.get("CONTAINER_TOOL") or None)
+    except RuntimeError as error:
+        raise LauncherError(f"{error}; or run with --executor local (no container)") from None
+
+
+def _status(args: argparse.Namespace, _: list[str]) -> int:
+    job = api.describe(Stack.load(args.outputs, args.stack), args.job)
+    print(status_text(job, _elapsed(job)))
+    if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
+        print("\n".join(results.summary(job)))
+    return 0
+
+
+def _elapsed(job: dict) -> float:
+    return float(row(job).seconds or 0)
+
+
+def _logs(args: argparse.Namespace, _: list[str]) -> int:
+    stack = Stack.load(args.outputs, args.stack)
+    api.describe(stack, args.job)  # one sentence for a job that does not exist
+    return _follow_and_finish(stack, args.job, args.jobs_dir)
+
+
+def _stop(args: argparse.Namespace, _: list[str]) -> int:
+    api.stop(Stack.load(args.outputs, args.stack), args.job)
+    print(
+        f"stopping {args.job}: SageMaker sends SIGTERM, the latest checkpoint is kept; watch: make status JOB={args.job}"
+    )
+    return 0
+
+
+def _jobs(args: argparse.Namespace, _: list[str]) -> int:
+    print(HEADER)
+    for job in api.recent_jobs(Stack.load(args.outputs, args.stack), args.count):
+        print(job)
+    return 0
+
+
+VERBS = {"data": _data, "train": _job, "tune": _job, "status": _status, "logs": _logs, "stop": _stop, "jobs": _jobs}

@@ -1,0 +1,90 @@
+"""`--executor local` / `local-image`: the very request SageMaker would get, run on this machine.
+
+The channels come down from the data bucket into a SageMaker-shaped folder (launcher/local.py), the
+image's entry point runs there (or the pushed image itself, with the container tool `make push-image`
+chose), and model.tar.gz and output.tar.gz go up to the job's output path, where SageMaker puts them.
+The answer has DescribeTrainingJob's shape, so the end of a local job reads like a SageMaker one.
+"""
+from __future__ import annotations
+
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from launcher.local import HOST, image_command, layout, run
+from launcher.metrics import final_metrics
+
+
+def run_request(
+    request: dict[str, Any], session: boto3.Session, tool: str | None = None, echo: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Run a CreateTrainingJob request here (in the image when a container tool is given); describe the result."""
+    name = request["TrainingJobName"]
+    s3 = session.client("s3")
+    with tempfile.TemporaryDirectory(prefix="job-") as scratch:
+        root = Path(scratch) / "opt-ml"
+        channels = {
+            channel["ChannelName"]: _download(
+                s3, channel["DataSource"]["S3DataSource"]["S3Uri"], Path(scratch) / "in" / channel["ChannelName"]
+            )
+            for channel in request.get("InputDataConfig", [])
+        }
+        layout(root, request.get("HyperParameters", {}), channels)
+        lines: list[str] = []
+
+        def on_line(line: str) -> None:
+            lines.append(line)
+            echo(f"[{HOST}] {line}")
+
+        started = time.monotonic()
+        argv = image_command(tool, request["AlgorithmSpecification"]["TrainingImage"], root) if tool else None
+        status = run(root, on_line, argv)
+        seconds = int(time.monotonic() - started)
+        output = f"{request['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{name}/output"
+        job = {
+            "TrainingJobName": name,
+            "TrainingJobStatus": "Completed" if status == 0 else "Failed",
+            "TrainingTimeInSeconds": seconds,
+            "ModelArtifacts": {"S3ModelArtifacts": f"{output}/model.tar.gz"},
+            "FinalMetricDataList": [{"MetricName": k, "Value": v} for k, v in final_metrics(lines).items()],
+        }
+        if status != 0:
+            failure = root / "output" / "failure"
+            reason = failure.read_text().strip() if failure.exists() else f"the entry point exited with {status}"
+            return {**job, "FailureReason": reason}
+        encryption = _encryption(request["OutputDataConfig"].get("KmsKeyId"))
+        _upload_tar(s3, root / "model", f"{output}/model.tar.gz", Path(scratch), encryption)
+        _upload_tar(s3, root / "output" / "data", f"{output}/output.tar.gz", Path(scratch), encryption)
+        return job
+
+
+def _download(s3, uri: str, folder: Path) -> Path:
+    """Every object under an S3 prefix into folder, keys relative to the prefix (what File mode does)."""
+    bucket, prefix = uri.removeprefix("s3://").split("/", 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            target = folder / item["Key"][len(prefix) :].lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(bucket, item["Key"], str(target))
+    return folder
+
+
+def _encryption(key: str | None) -> dict[str, str]:
+    """Upload arguments that encrypt with the job's output key, as SageMaker does with OutputDataConfig.KmsKeyId."""
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key} if key else {}
+
+
+def _upload_tar(s3, folder: Path, uri: str, scratch: Path, extra: dict[str, str]) -> None:
+    """folder's contents as a gzip tar at uri (SageMaker's archive layout: entries relative to the folder)."""
+    archive = scratch / uri.rsplit("/", 1)[-1]
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in sorted(folder.iterdir()):
+            tar.add(path, arcname=path.name)
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    s3.upload_file(str(archive), bucket, key, ExtraArgs=extra)

@@ -1,0 +1,68 @@
+"""A finished job's report and artifacts: final metrics, billable time and spot saving, then
+model.tar.gz and output.tar.gz downloaded and unpacked into jobs/<job-name>/."""
+from __future__ import annotations
+
+import dataclasses
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+DEFAULT_JOBS_DIR = Path("jobs")
+# What training/ writes: the model folder (model.tar.gz) and the output data folder (output.tar.gz).
+WANTED = {"model": ("model.pth", "metrics.json"), "output": ("results.csv", "heatmap.png")}
+
+
+@dataclasses.dataclass(frozen=True)
+class Fetched:
+    """Where a job's results landed on this machine."""
+
+    folder: Path
+    files: dict[str, Path]
+
+
+def summary(job: dict[str, Any]) -> list[str]:
+    """The end-of-job lines: status (with SageMaker's failure reason), final metrics, time billed."""
+    name, status = job["TrainingJobName"], job["TrainingJobStatus"]
+    if status != "Completed":
+        return [f"{name} {status.lower()}: {job.get('FailureReason', 'no reason given')}"]
+    lines = [f"{name} completed"]
+    metrics = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
+    if metrics:
+        lines.append("final metrics: " + " ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
+    billable, training = job.get("BillableTimeInSeconds"), job.get("TrainingTimeInSeconds")
+    if training is not None:
+        lines.append(f"training seconds: {training}")
+    if billable is not None:
+        lines.append(f"billable seconds: {billable}")
+    if billable is not None and training and job.get("EnableManagedSpotTraining"):
+        lines.append(
+            f"managed spot training saved {100 * (1 - billable / training):.0f}% (billable {billable} s of {training} s)"
+        )
+    return lines
+
+
+def artifact_uris(job: dict[str, Any]) -> dict[str, str]:
+    """S3 URIs of model.tar.gz and output.tar.gz: both in the job's `<output path>/<job>/output/`."""
+    model = job["ModelArtifacts"]["S3ModelArtifacts"]
+    return {"model": model, "output": model.rsplit("/", 1)[0] + "/output.tar.gz"}
+
+
+def fetch(job: dict[str, Any], session: boto3.Session, jobs_dir: Path = DEFAULT_JOBS_DIR) -> Fetched:
+    """Download and unpack both archives into jobs/<job-name>/model and /output; return the known files."""
+    s3 = session.client("s3")
+    folder = jobs_dir / job["TrainingJobName"]
+    files: dict[str, Path] = {}
+    for part, uri in artifact_uris(job).items():
+        bucket, key = uri.removeprefix("s3://").split("/", 1)
+        archive = folder / uri.rsplit("/", 1)[-1]
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            s3.download_file(bucket, key, str(archive))
+        except s3.exceptions.ClientError:
+            continue  # a job with nothing in /opt/ml/output/data leaves no output.tar.gz
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder / part, filter="data")
+        files.update({name: folder / part / name for name in WANTED[part] if (folder / part / name).exists()})
+    return Fetched(folder=folder, files=files)

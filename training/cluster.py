@@ -10,6 +10,7 @@ import ray
 
 from training.contract import JobEnvironment
 from training.errors import JobError
+from training.object_store import object_store_bytes
 from training.stopping import stop_on_sigterm
 
 
@@ -45,6 +46,7 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
         address="local",
         num_cpus=env.num_cpus,
         num_gpus=env.num_gpus,
+        object_store_memory=object_store_bytes(),
         logging_level=logging.WARNING,
     )
     # Again after ray.init, which installs a SIGTERM handler that aborts the process and orphans Ray.

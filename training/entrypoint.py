@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from training.contract import JobPaths, read_environment, read_paths
 from training.errors import JobError, ScriptExited
+from training.gpu_check import check_gpus
 from training.hyperparameters import Hyperparameters
 from training.outputs import discard_model
 from training.stopping import stop_on_sigterm
@@ -33,6 +34,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         paths.failure_file.unlink(missing_ok=True)
         env = read_environment(args, environ)
+        check_gpus(env.num_gpus, env.hyperparameters.use_gpu)
         print(f"running {env.hyperparameters.program} on {env.current_host} of {list(env.hosts)}", flush=True)
         path = _program(env.hyperparameters.program)(env)
         if path is not None:

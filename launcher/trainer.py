@@ -1,7 +1,7 @@
 """The SageMaker SDK's ModelTrainer for a JobSpec on a Stack: the one place the job request is built.
 
-The image's own entry point runs (no source_code: the SDK's SourceCode would replace it with the SDK's
-own drivers, so the job's Ray cluster would never form); every location and key comes from the stack.
+The image's own entry point runs (no source_code: with SourceCode the SDK sets ContainerEntrypoint to
+`/bin/bash -c .../sm_train.sh`, its own driver, so the job's Ray cluster would never form); every location and key comes from the stack.
 `make run`'s script reaches the job as one more channel, `code`, which the entry point runs from. The SDK is imported here only, as it takes seconds to load and the other verbs do not need it.
 """
 from __future__ import annotations

@@ -17,6 +17,15 @@ SUBMITTED = re.compile(r"submitted (ray-on-sagemaker-script-\d{14})")
 RAN = re.compile(r"running (ray-on-sagemaker-script-\d{14}) on this machine")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def no_code_left_behind(deployed, aws):
+    """The data bucket holds only make data's channels for the other tests once this module is done."""
+    yield
+    s3, bucket = aws("s3"), deployed["DataBucketName"]
+    for item in s3.list_objects_v2(Bucket=bucket, Prefix="code/").get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
+
+
 @pytest.fixture(scope="module")
 def digest() -> str:
     return pack(ROOT / SCRIPT).digest

@@ -260,4 +260,13 @@ def _jobs(args: argparse.Namespace, _: list[str]) -> int:
     return 0
 
 
-VERBS = {"data": _data, "train": _job, "tune": _job, "run": _run, "status": _status, "logs": _logs, "stop": _stop, "jobs": _jobs}
+VERBS = {
+    "data": _data,
+    "train": _job,
+    "tune": _job,
+    "run": _run,
+    "status": _status,
+    "logs": _logs,
+    "stop": _stop,
+    "jobs": _jobs,
+}

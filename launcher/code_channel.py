@@ -76,11 +76,16 @@ def _kept(folder: Path) -> Iterator[tuple[str, Path]]:
         here = Path(top)
         rules = [(base, spec) for base, spec in rules if here.is_relative_to(base)]
         rules += [(here, _spec(here / name)) for name in IGNORE_FILES if (here / name).is_file()]
-        dirs[:] = sorted(d for d in dirs if not _ignored(here / d, True, rules) and not (here / d / "pyvenv.cfg").exists())
+        dirs[:] = sorted(d for d in dirs if not _ignored(here / d, True, rules) and not _is_venv(here / d))
         for name in names:
             path = here / name
             if path.is_file() and not _ignored(path, False, rules):
                 yield path.relative_to(folder).as_posix(), path
+
+
+def _is_venv(folder: Path) -> bool:
+    """A virtual environment by any name: venv writes pyvenv.cfg at its root."""
+    return (folder / "pyvenv.cfg").is_file()
 
 
 def _spec(path: Path) -> pathspec.GitIgnoreSpec:

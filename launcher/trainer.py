@@ -1,8 +1,10 @@
 """The SageMaker SDK's ModelTrainer for a JobSpec on a Stack: the one place the job request is built.
 
 The image's own entry point runs (no source_code: with SourceCode the SDK sets ContainerEntrypoint to
-`/bin/bash -c .../sm_train.sh`, its own driver, so the job's Ray cluster would never form); every location and key comes from the stack.
-`make run`'s script reaches the job as one more channel, `code`, which the entry point runs from. The SDK is imported here only, as it takes seconds to load and the other verbs do not need it.
+`/bin/bash -c .../sm_train.sh`, its own driver, so the job's Ray cluster would never form); every
+location and key comes from the stack. `make run`'s script reaches the job as one more channel, `code`,
+from which the entry point runs it. The SDK is imported here only, as it takes seconds to load and the
+other verbs do not need it.
 """
 from __future__ import annotations
 
@@ -82,7 +84,7 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
 
 
 def input_data(stack: Stack, spec: JobSpec) -> list[Any]:
-    """The `training` and `testing` channels (data-bucket prefixes, where `make data` puts them), then the spec's own."""
+    """The `training` and `testing` channels (data-bucket prefixes, where `make data` puts them), then the spec's."""
     from sagemaker.core.training.configs import InputData
 
     uris = {**{channel: channel_uri(stack, channel) for channel in CHANNELS}, **spec.channels}

@@ -107,5 +107,5 @@ def test_the_scripts_arguments_pass_as_written_and_ours_are_reserved() -> None:
         script_hyperparameters("search.py", ["--entry_script", "other.py"])
     with pytest.raises(LauncherError, match="hyperparameter --verbose has no value"):
         script_hyperparameters("search.py", ["--verbose"])
-    with pytest.raises(LauncherError, match="program=script needs a code channel and an entry-script: run it with make run"):
+    with pytest.raises(LauncherError, match="program=script needs a code channel and an entry-script: run it with make"):
         JobSpec(program="script", hyperparameters={"program": "script", "entry-script": "job.py"})

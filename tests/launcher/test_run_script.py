@@ -71,9 +71,12 @@ def test_the_folder_goes_up_once_then_the_same_content_is_not_sent_again(submitt
     uri = f"s3://{deployed['DataBucketName']}/code/{digest}/"
     assert "uploaded 1 of 1 files" in first and uri in first
     assert "unchanged: 1 files" in second and uri in second
-    keys = [o["Key"] for o in aws("s3").list_objects_v2(Bucket=deployed["DataBucketName"], Prefix="code/")["Contents"]]
-    assert f"code/{digest}/search.py" in keys
-    puts = [[r for r in run if r.get("method") == "PUT" and "/code/" in r.get("url", "")] for run in submitted["requests"]]
+    listed = aws("s3").list_objects_v2(Bucket=deployed["DataBucketName"], Prefix=f"code/{digest}/")["Contents"]
+    assert [o["Key"] for o in listed] == [f"code/{digest}/search.py"]
+    puts = [
+        [r for r in run if r.get("method") == "PUT" and "/code/" in r.get("url", "")]
+        for run in submitted["requests"]
+    ]
     assert len(puts[0]) == 1 and puts[1] == []
     assert len(created_jobs(submitted["requests"][1])) == 1  # but the job is a new one
 
@@ -95,7 +98,7 @@ def test_run_with_the_local_executor_runs_the_script_end_to_end_on_motos_s3(
     }
     assert keys == {f"jobs/{name}/output/model.tar.gz", f"jobs/{name}/output/output.tar.gz"}
     best, trials = tmp_path / name / "model" / "best.json", tmp_path / name / "output" / "trials.csv"
-    assert f"{'model/best.json:':<13} {best}" in result.stdout and f"{'output/trials.csv:':<13} {trials}" in result.stdout
+    assert f"model/best.json: {best}" in result.stdout and f"output/trials.csv: {trials}" in result.stdout
     assert '"test_accuracy"' in best.read_text()
     assert len(trials.read_text().splitlines()) == 1 + 2  # header and the two trials asked for
 
@@ -104,7 +107,7 @@ def test_run_with_the_local_executor_runs_the_script_end_to_end_on_motos_s3(
     ("variables", "message"),
     [
         ([], "run: name your program: make run SCRIPT=path/to/job.py [ARGS=...]"),
-        (["SCRIPT=examples/nothing.py"], "run: SCRIPT=examples/nothing.py is not a file: give the path of your Python program"),
+        (["SCRIPT=examples/nothing.py"], "run: SCRIPT=examples/nothing.py is not a file: give the path of your Python"),
         ([f"SCRIPT={SCRIPT}", "ARGS=--entry-script x.py"], "run: --entry-script is make run's own hyperparameter"),
     ],
 )

@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_VERSION := 25.3
 INSTALLED := $(VENV)/.installed
-GROUPS := training demo infra container launcher dev
+GROUPS := training demo infra container launcher notebook dev
 
 # Fragments below add to these: Debian packages some tests need, and other things `make test` installs.
 SYSTEM_PACKAGES :=

@@ -10,6 +10,10 @@ import base64
 import re
 import subprocess
 
+# What a SageMaker training image's manifest should be (see container/push.py), and where ECR says which
+# one an image has: ImageDetail.imageManifestMediaType of DescribeImages (ECR API reference).
+DOCKER_V2_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+
 _ECR_HOST = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$"
 )
@@ -51,16 +55,29 @@ def image_exists(uri: str) -> bool:
     The project's repository has immutable tags: pushing a commit's tag again would fail after a
     whole build, so the push asks first.
     """
+    return _describe(uri) is not None
+
+
+def manifest_media_type(uri: str) -> str | None:
+    """The media type of the manifest ECR holds for `host/repository:tag`; None for other registries."""
+    detail = _describe(uri)
+    return detail.get("imageManifestMediaType") if detail else None
+
+
+def _describe(uri: str) -> dict | None:
+    """ECR's ImageDetail of the tagged image, or None when it is not there or the registry is not ECR."""
     host, _, reference = uri.partition("/")
     match = _ECR_HOST.match(host)
     if match is None:
-        return False
+        return None
     import boto3
 
     repository, _, tag = reference.rpartition(":")
     client = boto3.client("ecr", region_name=match["region"])
     try:
-        client.describe_images(registryId=match["account"], repositoryName=repository, imageIds=[{"imageTag": tag}])
+        found = client.describe_images(
+            registryId=match["account"], repositoryName=repository, imageIds=[{"imageTag": tag}]
+        )
     except client.exceptions.ImageNotFoundException:
-        return False
-    return True
+        return None
+    return found["imageDetails"][0]

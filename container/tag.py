@@ -1,4 +1,6 @@
-"""The image tag: the git commit the image was built from, so a job's image names its source.
+"""The image tag: the git commit the image was built from, so a job's image names its source, and a
+short hash of what else makes the image (base image, build arguments), so that a build on another base or
+with other arguments never takes, or is mistaken for, the tag of an earlier one.
 
 A tree with uncommitted changes would make that name a lie, so it is refused unless forced; a forced
 build gets a tag of its own (`<commit>-dirty-<UTC time>`) that can never pass for the commit's image,
@@ -6,9 +8,14 @@ and never collides with another push in a repository whose tags are immutable.
 """
 from __future__ import annotations
 
+import hashlib
 import subprocess
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+
+
+BUILD_HASH_LENGTH = 8
 
 
 class DirtyTree(Exception):
@@ -31,3 +38,21 @@ def image_tag(repo: Path, force: bool = False, now: datetime | None = None) -> s
             f"{changes}\ncommit them, or run with FORCE=1 to push a '{commit}-dirty-...' image"
         )
     return f"{commit}-dirty-{(now or datetime.now(timezone.utc)):%Y%m%d%H%M%S}"
+
+
+def build_hash(base_image: str, build_args: Sequence[str]) -> str:
+    """8 hex digits of SHA-256 over the base image reference and the build arguments, in order."""
+    text = "\n".join([base_image, *build_args])
+    return hashlib.sha256(text.encode()).hexdigest()[:BUILD_HASH_LENGTH]
+
+
+def named_build_args(arguments: Sequence[str]) -> list[str]:
+    """The NAME=VALUE of each `--build-arg` among a build's extra arguments (mounts and the like change
+    nothing in the image, so they stay out of the hash)."""
+    found = []
+    for index, argument in enumerate(arguments):
+        if argument == "--build-arg" and index + 1 < len(arguments):
+            found.append(arguments[index + 1])
+        elif argument.startswith("--build-arg="):
+            found.append(argument.partition("=")[2])
+    return found

@@ -1,35 +1,28 @@
 """Render the notebook's lifecycle script from the real files in notebook_scripts/.
 
-The Ray requirement is read from pyproject.toml's `training` group at synth time, so the notebook
-kernel, the training image and local runs all install one and the same Ray.
+The on-start script fetches the project's asset (training/, launcher/, notebooks/, pyproject.toml, ...)
+from S3 and runs notebooks/prepare_notebook.sh from it, which places the project in ~/SageMaker and
+prepares the Python 3.11 kernel with the very pins of the image and `make install`.
 """
 
 import base64
-import re
-import tomllib
 from pathlib import Path
 
 SCRIPTS = Path(__file__).parent / "notebook_scripts"
-PYPROJECT = Path(__file__).parents[1] / "pyproject.toml"
+PREPARE_SCRIPT = Path(__file__).parents[1] / "notebooks" / "prepare_notebook.sh"
 # NotebookInstanceLifecycleHook.Content is "a base64-encoded string", length 1 to 16384 (SageMaker API reference;
 # CloudFormation's schema has the same maxLength), so the limit applies to the encoded text, not the script.
 MAX_CONTENT_CHARS = 16384
-
-
-def ray_requirement(pyproject: Path = PYPROJECT) -> str:
-    """Return the exact `ray[...]==X` pin of the training dependency group."""
-    groups = tomllib.loads(pyproject.read_text(encoding="utf-8"))["dependency-groups"]
-    pins = [item for item in groups["training"] if re.fullmatch(r"ray(\[[a-z,]+\])?==[\w.]+", item)]
-    if len(pins) != 1:
-        raise ValueError(f"pyproject.toml's training group must pin Ray exactly once as ray[...]==X, found {pins}.")
-    return pins[0]
+# Where the asset's S3 URL goes; it is known only at deploy time (the bootstrap bucket's name has the account).
+ASSET_PLACEHOLDER = "@PROJECT_ASSET@"
+# The longest URL a deploy can put there: s3:// + a bucket name (at most 63 characters) + / + <sha256>.zip.
+LONGEST_ASSET_URL = "s3://" + "b" * 63 + "/" + "k" * 64 + ".zip"
 
 
 def on_start_script(idle_stop_minutes: int) -> str:
-    """The on-start script: background Ray install into conda_pytorch, then the idle auto-stop timer."""
+    """The on-start script with every placeholder but the asset's URL filled in (see split_at_asset)."""
     script = (SCRIPTS / "on_start.sh").read_text(encoding="utf-8")
     values = {
-        "@RAY_REQUIREMENT@": ray_requirement(),
         "@IDLE_STOP_MINUTES@": str(idle_stop_minutes),
         "@AUTOSTOP_PROGRAM@": (SCRIPTS / "autostop.py").read_text(encoding="utf-8").rstrip("\n"),
     }
@@ -48,3 +41,12 @@ def encoded(script: str) -> str:
             f"The lifecycle script is {len(content)} characters in base64; SageMaker allows {MAX_CONTENT_CHARS}."
         )
     return content
+
+
+def split_at_asset(script: str) -> tuple[str, str]:
+    """The script before and after the asset's URL, checked against the limit with the longest URL in place."""
+    before, asset, after = script.partition(ASSET_PLACEHOLDER)
+    if not asset:
+        raise ValueError(f"The on-start script has no {ASSET_PLACEHOLDER} placeholder.")
+    encoded(before + LONGEST_ASSET_URL + after)
+    return before, after

@@ -1,19 +1,36 @@
-"""The ml.m5.4xlarge notebook instance users open, with Ray installed in its `conda_pytorch` kernel on every start.
+"""The ml.m5.4xlarge notebook instance users open, with this project and its Python 3.11 Ray kernel on every start.
 
 Neither the instance nor its lifecycle configuration has a name of ours: SubnetId, SecurityGroupIds, KmsKeyId,
 DirectInternetAccess and PlatformIdentifier are create-only (CloudFormation's resource schema), so changing
 networkMode replaces the notebook, and CloudFormation cannot replace a resource that has a custom name.
 """
 
+from pathlib import Path
+
+from aws_cdk import Aws, Fn, IgnoreMode
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from infra.lifecycle import encoded, on_start_script
+from infra.lifecycle import on_start_script, split_at_asset
 from infra.settings import InfraSettings
 from infra.suppressions import Finding, suppress_nag
+
+ROOT = Path(__file__).resolve().parents[1]
+# What the notebook gets of the repository (gitignore syntax: `/*` drops the top level, `!` takes back):
+# the code a notebook runs, the walkthrough, and the pins its kernel installs.
+PROJECT_FILES = [
+    "/*",
+    *(f"!/{path}" for path in ("training/", "launcher/", "notebooks/", "examples/", "pyproject.toml", "README.md")),
+    "!/container/",
+    "/container/*",
+    *(f"!/container/{name}" for name in ("__init__.py", "stack_outputs.py", "tool.py")),
+    "__pycache__/",
+    "*.pyc",
+]
 
 
 class Notebook(Construct):
@@ -31,9 +48,17 @@ class Notebook(Construct):
         security_group: ec2.ISecurityGroup,
     ) -> None:
         super().__init__(scope, construct_id)
-        lifecycle = sagemaker.CfnNotebookInstanceLifecycleConfig(
-            self, "Lifecycle", on_start=[{"content": encoded(on_start_script(settings.idle_stop_minutes))}]
+        project = s3_assets.Asset(self, "Project", path=str(ROOT), exclude=PROJECT_FILES, ignore_mode=IgnoreMode.GIT)
+        # The on-start script downloads exactly this object (no grant helper: its actions carry wildcards).
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[f"arn:{Aws.PARTITION}:s3:::{project.s3_bucket_name}/{project.s3_object_key}"],
+            )
         )
+        before, after = split_at_asset(on_start_script(settings.idle_stop_minutes))
+        content = Fn.base64(Fn.join("", [before, project.s3_object_url, after]))
+        lifecycle = sagemaker.CfnNotebookInstanceLifecycleConfig(self, "Lifecycle", on_start=[{"content": content}])
         direct = settings.network_mode == "direct"
         self.instance = sagemaker.CfnNotebookInstance(
             self,

@@ -43,8 +43,8 @@ WHY_NO_RESOURCE_TRAINING = (
     "PutMetricData is held to the SageMaker training namespace by a condition."
 )
 WHY_NO_RESOURCE_NOTEBOOK = (
-    "ecr:GetAuthorizationToken supports no resource-level permissions; "
-    "pushes and pulls are scoped to this stack's repository."
+    "ecr:GetAuthorizationToken and sagemaker:ListTrainingJobs support no resource-level permissions; "
+    "pushes and pulls are scoped to this stack's repository, job actions to its job-name prefix."
 )
 
 # Every resource of the stack carries this tag (value: the stack name). IAM scopes the notebook's own actions by it,

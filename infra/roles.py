@@ -96,6 +96,9 @@ class Roles(Construct):
         _allow(role, p.WRITE_LOGS, [notebook_logs])
         tagged = {"StringEquals": {f"aws:ResourceTag/{p.STACK_TAG}": t.stack_name}}
         _allow(role, p.OWN_NOTEBOOK, [notebooks], tagged)
+        # `make jobs` lists the stack's jobs; the launcher reads the stack's outputs when no outputs file is at hand.
+        _allow(role, ["sagemaker:ListTrainingJobs"], ["*"])
+        _allow(role, ["cloudformation:DescribeStacks"], [Aws.STACK_ID])
         passed_to = {"StringEquals": {"iam:PassedToService": p.SAGEMAKER}}
         _allow(role, ["iam:PassRole"], [self.training_role.role_arn], passed_to)
         self._excuse(

@@ -5,6 +5,10 @@ stack = Stack.load()
 name = submit(stack, JobSpec(hyperparameters=hyperparameters("train", ["--epochs", "3"])))
 job = follow(stack, name)
 print(fetch(stack, job).files)
+
+Your own program (what `make run` does): packed = pack_code(Path("job.py")); upload_code(stack, packed), then
+JobSpec(program="script", hyperparameters=script_hyperparameters(packed.entry_script, ["--epochs", "2"]),
+channels={"code": packed.uri(stack)}).
 """
 from __future__ import annotations
 
@@ -17,10 +21,13 @@ import boto3
 from launcher import follow as following
 from launcher import jobs, local_job, results
 from launcher.aws import connect
+from launcher.code_channel import Packed
+from launcher.code_channel import pack as pack_code
+from launcher.code_channel import upload as send_code
 from launcher.data import Uploaded, upload
 from launcher.errors import LauncherError
 from launcher.image import image_uri
-from launcher.request import JobSpec, hyperparameters
+from launcher.request import JobSpec, hyperparameters, script_hyperparameters
 from launcher.results import Fetched
 from launcher.stack import Stack
 from launcher.submit import require_data
@@ -31,16 +38,20 @@ __all__ = [
     "Fetched",
     "JobSpec",
     "LauncherError",
+    "Packed",
     "Stack",
     "Uploaded",
     "describe",
     "fetch",
     "follow",
     "hyperparameters",
+    "pack_code",
     "recent_jobs",
     "run_local",
+    "script_hyperparameters",
     "stop",
     "submit",
+    "upload_code",
     "upload_data",
 ]
 
@@ -55,12 +66,17 @@ def upload_data(stack: Stack, folder: Path | None = None, session: boto3.Session
     return upload(stack, session_for(stack, session), folder)
 
 
+def upload_code(stack: Stack, packed: Packed, session: boto3.Session | None = None) -> int:
+    """`make run`: the packed folder as the `code` channel; returns the files sent (0: that content was there)."""
+    return send_code(packed, stack, session_for(stack, session))
+
+
 def submit(stack: Stack, spec: JobSpec, image: str | None = None, session: boto3.Session | None = None) -> str:
     """Start the job on SageMaker and return its name; nothing is sent unless every check passes."""
     uri = image_uri(image)
     session = session_for(stack, session)
     require_data(stack, session)
-    return send(build_trainer(stack, uri, spec, session), stack)
+    return send(build_trainer(stack, uri, spec, session))
 
 
 def run_local(
@@ -75,7 +91,7 @@ def run_local(
     session = session_for(stack, session)
     uri = image_uri(image) if tool else (image or f"{stack.repository_uri}:local")
     require_data(stack, session)
-    request = job_request(build_trainer(stack, uri, spec, session), stack)
+    request = job_request(build_trainer(stack, uri, spec, session))
     echo(f"running {request['TrainingJobName']} on this machine")
     return local_job.run_request(request, session, tool, echo)
 

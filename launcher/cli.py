@@ -2,6 +2,7 @@
 
     python -m launcher data [--data FOLDER]
     python -m launcher train|tune [--instance-type T] [--no-spot] [--no-wait] [--executor local] [--epochs 3 ...]
+    python -m launcher run --script path/to/job.py [the same flags] [your script's --name value ...]
     python -m launcher status|logs|stop JOB
     python -m launcher jobs
 
@@ -19,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from launcher import api, results
 from launcher.aws import NO_CREDENTIALS
+from launcher.code_channel import DEFAULT_LIMIT_MIB
 from launcher.errors import LauncherError, service_answer
 from launcher.follow import status_text
 from launcher.image import DEFAULT_URI_FILE, image_uri
@@ -51,6 +53,19 @@ def parser() -> argparse.ArgumentParser:
                 "0.005): python -m training.entrypoint --help lists them.",
             )
         )
+    run = verbs.add_parser(
+        "run",
+        parents=[common, jobs_dir],
+        allow_abbrev=False,
+        help="run your own Ray program (its folder is uploaded as the code channel) as a training job",
+        epilog="Every other --name value pair is passed to your script as it is. Its folder's .gitignore and "
+        ".rayignore apply; __pycache__, .git and virtual environments are never uploaded.",
+    )
+    run.add_argument("--script", type=Path, default=None, help="your Python file; its folder is the code channel")
+    run.add_argument(
+        "--code-limit-mb", type=int, default=DEFAULT_LIMIT_MIB, help="most MiB of code to upload (default %(default)s)"
+    )
+    _job_flags(run)
     for verb, text, more in (
         ("status", "show a job's status", []),
         ("logs", "follow a job's status and logs until it ends, then fetch its results", [jobs_dir]),
@@ -101,7 +116,7 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser().parse_known_args(argv)
     try:
-        if args.verb not in ("train", "tune") and extra:
+        if args.verb not in ("train", "tune", "run") and extra:
             raise LauncherError(f"unexpected arguments {' '.join(extra)}: see python -m launcher {args.verb} --help")
         if not getattr(args, "job", "-"):
             raise LauncherError(f"name the job: make {args.verb} JOB=<name> (make jobs lists them)")
@@ -125,9 +140,31 @@ def _data(args: argparse.Namespace, _: list[str]) -> int:
 
 
 def _job(args: argparse.Namespace, extra: list[str]) -> int:
-    spec = JobSpec(
-        program=args.verb,
-        hyperparameters=api.hyperparameters(args.verb, extra),
+    spec = _spec(args, args.verb, api.hyperparameters(args.verb, extra))
+    return _launch(Stack.load(args.outputs, args.stack), spec, args)
+
+
+def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    """`make run`: the script's folder packed and uploaded as the code channel, then the job as for train."""
+    if args.script is None:
+        raise LauncherError("name your program: make run SCRIPT=path/to/job.py [ARGS=...]")
+    packed = api.pack_code(args.script, args.code_limit_mb)
+    hyperparameters = api.script_hyperparameters(packed.entry_script, extra)
+    stack = Stack.load(args.outputs, args.stack)
+    spec = _spec(args, "script", hyperparameters, {"code": packed.uri(stack)})
+    sent = api.upload_code(stack, packed)
+    state = f"uploaded {sent} of" if sent else "unchanged:"
+    print(f"{state} {len(packed.files)} files ({packed.size / 1024:.1f} KiB) of {packed.folder} -> {packed.uri(stack)}")
+    return _launch(stack, spec, args)
+
+
+def _spec(
+    args: argparse.Namespace, program: str, hyperparameters: dict[str, str], channels: dict[str, str] | None = None
+) -> JobSpec:
+    return JobSpec(
+        program=program,
+        hyperparameters=hyperparameters,
+        channels=channels or {},
         instance_type=args.instance_type,
         instance_count=args.instance_count,
         spot=args.spot,
@@ -137,7 +174,10 @@ def _job(args: argparse.Namespace, extra: list[str]) -> int:
         keep_alive=args.keep_alive,
         executor=args.executor,
     )
-    stack = Stack.load(args.outputs, args.stack)
+
+
+def _launch(stack: Stack, spec: JobSpec, args: argparse.Namespace) -> int:
+    """Submit the job (or run it here with --executor local), then follow it and fetch its results unless --no-wait."""
     if spec.executor == "local":
         return _finish(stack, api.run_local(stack, spec, args.image), args.jobs_dir)
     image = image_uri(args.image, args.image_file)
@@ -220,4 +260,13 @@ def _jobs(args: argparse.Namespace, _: list[str]) -> int:
     return 0
 
 
-VERBS = {"data": _data, "train": _job, "tune": _job, "status": _status, "logs": _logs, "stop": _stop, "jobs": _jobs}
+VERBS = {
+    "data": _data,
+    "train": _job,
+    "tune": _job,
+    "run": _run,
+    "status": _status,
+    "logs": _logs,
+    "stop": _stop,
+    "jobs": _jobs,
+}

@@ -49,6 +49,7 @@ def run_request(
         job = {
             "TrainingJobName": name,
             "TrainingJobStatus": "Completed" if status == 0 else "Failed",
+            "HyperParameters": request.get("HyperParameters", {}),
             "TrainingTimeInSeconds": seconds,
             "ModelArtifacts": {"S3ModelArtifacts": f"{output}/model.tar.gz"},
             "FinalMetricDataList": [{"MetricName": k, "Value": v} for k, v in final_metrics(lines).items()],

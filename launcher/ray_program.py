@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from container.requirements import group_requirements
+from launcher.code_channel import ALWAYS_SKIPPED
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-EXCLUDES = ["__pycache__", ".git", ".venv", "*.pyc"]
+EXCLUDES = ALWAYS_SKIPPED  # what `make run` never uploads either
 PROGRAMS = ("train", "tune")
 
 

@@ -10,11 +10,11 @@ import re
 from collections.abc import Sequence
 
 from training.errors import JobError
-from training.hyperparameters import Hyperparameters, canonical_name
+from training.hyperparameters import SCRIPT_OWN, Hyperparameters, canonical_name
 
 from launcher.errors import LauncherError
 
-PROGRAMS = ("train", "tune")
+PROGRAMS = ("train", "tune", "script")
 EXECUTORS = ("sagemaker", "local", "local-image")
 DEFAULT_INSTANCE_TYPE = "ml.m5.4xlarge"
 DEFAULT_MAX_RUNTIME = 3600
@@ -40,9 +40,15 @@ class JobSpec:
     job_name: str | None = None
     keep_alive: int = 0
     executor: str = "sagemaker"
+    # Channels beside the data bucket's training and testing: name -> S3 prefix (make run's `code`).
+    channels: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check(self.program in PROGRAMS, f"program must be train or tune, got '{self.program}'")
+        _check(self.program in PROGRAMS, f"program must be one of {', '.join(PROGRAMS)}, got '{self.program}'")
+        _check(
+            self.program != "script" or ("code" in self.channels and self.hyperparameters.get("entry-script")),
+            "program=script needs a code channel and an entry-script: run it with make run SCRIPT=path/to/job.py",
+        )
         _check(
             self.hyperparameters.get("program", self.program) == self.program,
             f"the hyperparameters are for {self.hyperparameters.get('program')}, the job runs {self.program}",
@@ -80,18 +86,7 @@ class JobSpec:
 
 def hyperparameters(program: str, args: Sequence[str]) -> dict[str, str]:
     """`--name value` / `--name=value` pairs as the job's hyperparameters, validated by training's parser."""
-    given: dict[str, str] = {}
-    items = list(args)
-    while items:
-        flag = items.pop(0)
-        if not flag.startswith("--") or len(flag) == 2:
-            raise LauncherError(f"'{flag}' is not a --name value pair: see python -m launcher {program} --help")
-        name, value = flag[2:].split("=", 1) if "=" in flag else (flag[2:], None)
-        if value is None:
-            if not items or items[0].startswith("--"):
-                raise LauncherError(f"hyperparameter --{name} has no value: give one, e.g. --{name} 3")
-            value = items.pop(0)
-        given[canonical_name(name).replace("_", "-")] = value
+    given = {canonical_name(name).replace("_", "-"): value for name, value in _pairs(args, program).items()}
     if given.get("program", program) != program:
         raise LauncherError(
             f"--program {given['program']} contradicts the verb: run python -m launcher {given['program']}"
@@ -101,6 +96,32 @@ def hyperparameters(program: str, args: Sequence[str]) -> dict[str, str]:
         Hyperparameters.from_strings(given)
     except JobError as error:
         raise LauncherError(f"{error}: see python -m launcher {program} --help") from None
+    return given
+
+
+def script_hyperparameters(entry_script: str, args: Sequence[str]) -> dict[str, str]:
+    """The script's own `--name value` pairs, names as written (they are its argparse flags), plus ours."""
+    given = _pairs(args, "run")
+    for name in given:
+        if canonical_name(name) in SCRIPT_OWN:
+            raise LauncherError(f"--{name} is make run's own hyperparameter (from SCRIPT): rename your script's flag")
+    return {**given, "program": "script", "entry-script": entry_script}
+
+
+def _pairs(args: Sequence[str], verb: str) -> dict[str, str]:
+    """`--name value` / `--name=value` pairs in order; anything else is refused with one sentence."""
+    given: dict[str, str] = {}
+    items = list(args)
+    while items:
+        flag = items.pop(0)
+        if not flag.startswith("--") or len(flag) == 2:
+            raise LauncherError(f"'{flag}' is not a --name value pair: see python -m launcher {verb} --help")
+        name, value = flag[2:].split("=", 1) if "=" in flag else (flag[2:], None)
+        if value is None:
+            if not items or items[0].startswith("--"):
+                raise LauncherError(f"hyperparameter --{name} has no value: give one, e.g. --{name} 3")
+            value = items.pop(0)
+        given[name] = value
     return given
 
 

@@ -11,6 +11,7 @@ import boto3
 
 DEFAULT_JOBS_DIR = Path("jobs")
 # What training/ writes: the model folder (model.tar.gz) and the output data folder (output.tar.gz).
+# A script's files are its own: every one of them is listed.
 WANTED = {"model": ("model.pth", "metrics.json"), "output": ("results.csv", "heatmap.png")}
 
 
@@ -50,7 +51,8 @@ def artifact_uris(job: dict[str, Any]) -> dict[str, str]:
 
 
 def fetch(job: dict[str, Any], session: boto3.Session, jobs_dir: Path = DEFAULT_JOBS_DIR) -> Fetched:
-    """Download and unpack both archives into jobs/<job-name>/model and /output; return the known files."""
+    """Download and unpack both archives into jobs/<job-name>/model and /output; return the known files
+    (for program=script, every file, named by its path under the job's folder)."""
     s3 = session.client("s3")
     folder = jobs_dir / job["TrainingJobName"]
     files: dict[str, Path] = {}
@@ -64,5 +66,12 @@ def fetch(job: dict[str, Any], session: boto3.Session, jobs_dir: Path = DEFAULT_
             continue  # a job with nothing in /opt/ml/output/data leaves no output.tar.gz
         with tarfile.open(archive) as tar:
             tar.extractall(folder / part, filter="data")
-        files.update({name: folder / part / name for name in WANTED[part] if (folder / part / name).exists()})
+        files.update(_unpacked(folder, part, job.get("HyperParameters", {}).get("program") == "script"))
     return Fetched(folder=folder, files=files)
+
+
+def _unpacked(folder: Path, part: str, every_file: bool) -> dict[str, Path]:
+    if every_file:
+        found = sorted(path for path in (folder / part).rglob("*") if path.is_file())
+        return {path.relative_to(folder).as_posix(): path for path in found}
+    return {name: folder / part / name for name in WANTED[part] if (folder / part / name).exists()}

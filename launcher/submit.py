@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError, NoCredentialsError
 from launcher.aws import NO_CREDENTIALS
 from launcher.errors import LauncherError, service_answer
 from launcher.stack import Stack
-from launcher.trainer import CHANNELS, channel_uri, input_data
+from launcher.trainer import CHANNELS, channel_uri
 
 
 def require_data(stack: Stack, session: boto3.Session) -> None:
@@ -26,14 +26,14 @@ def require_data(stack: Stack, session: boto3.Session) -> None:
             raise LauncherError(f"no data in {channel_uri(stack, channel)}: run make data first")
 
 
-def submit(trainer, stack: Stack) -> str:
+def submit(trainer) -> str:
     """Send CreateTrainingJob through the SDK without waiting; return the job's name.
 
     A rejected request (an instance type the account cannot use, a quota of 0, a denied action) comes
     back as the service's answer in one line; SageMaker then has created nothing.
     """
     try:
-        trainer.train(input_data_config=input_data(stack), wait=False, logs=False)
+        trainer.train(wait=False, logs=False)
     except NoCredentialsError:
         raise LauncherError(NO_CREDENTIALS) from None
     except ClientError as error:

@@ -1,7 +1,10 @@
 """The SageMaker SDK's ModelTrainer for a JobSpec on a Stack: the one place the job request is built.
 
-The image's own entry point runs (no source_code, nothing uploaded); every location and key comes from
-the stack. The SDK is imported here only, as it takes seconds to load and the other verbs do not need it.
+The image's own entry point runs (no source_code: with SourceCode the SDK sets ContainerEntrypoint to
+`/bin/bash -c .../sm_train.sh`, its own driver, so the job's Ray cluster would never form); every
+location and key comes from the stack. `make run`'s script reaches the job as one more channel, `code`,
+from which the entry point runs it. The SDK is imported here only, as it takes seconds to load and the
+other verbs do not need it.
 """
 from __future__ import annotations
 
@@ -61,6 +64,7 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
             keep_alive_period_in_seconds=spec.keep_alive or None,
         ),
         hyperparameters={**_shared_storage(spec, checkpoints), **spec.hyperparameters, "program": spec.program},
+        input_data_config=input_data(stack, spec),
         stopping_condition=StoppingCondition(
             max_runtime_in_seconds=spec.max_runtime, max_wait_time_in_seconds=spec.wait_limit if spec.spot else None
         ),
@@ -83,16 +87,17 @@ def _shared_storage(spec: JobSpec, checkpoints: str) -> dict[str, str]:
     return {"storage-path": checkpoints} if spec.instance_count > 1 else {}
 
 
-def input_data(stack: Stack) -> list[Any]:
-    """The `training` and `testing` channels, one data-bucket prefix each (where `make data` puts them)."""
+def input_data(stack: Stack, spec: JobSpec) -> list[Any]:
+    """The `training` and `testing` channels (data-bucket prefixes, where `make data` puts them), then the spec's."""
     from sagemaker.core.training.configs import InputData
 
-    return [InputData(channel_name=channel, data_source=channel_uri(stack, channel)) for channel in CHANNELS]
+    uris = {**{channel: channel_uri(stack, channel) for channel in CHANNELS}, **spec.channels}
+    return [InputData(channel_name=channel, data_source=uri) for channel, uri in uris.items()]
 
 
-def job_request(trainer, stack: Stack) -> dict[str, Any]:
+def job_request(trainer) -> dict[str, Any]:
     """The CreateTrainingJob request train() would send, in the API's own shape (for the local executor).
 
     `_create_training_job_args` is the SDK's own request builder (pinned version, covered by a test).
     """
-    return trainer._create_training_job_args(input_data_config=input_data(stack), boto3=True)
+    return trainer._create_training_job_args(boto3=True)

@@ -1,9 +1,9 @@
 # Container verbs: the training image (container/Dockerfile), its lint, and its push to the stack's ECR.
 # container/push.py does the work; these variables are its knobs:
 #   CONTAINER_TOOL  docker | podman | buildah (default: docker if a daemon answers, else podman, else buildah)
-#   FORCE=1         push even from a tree with uncommitted changes (tag <commit>-dirty-<time>)
-#   GPU=1           build on the SageMaker PyTorch GPU image (tag <commit>-gpu)
-#   BASE_IMAGE      build on another image than the SageMaker PyTorch one of the stack's region
+#   FORCE=1         push even from a tree with uncommitted changes (tag <commit>-dirty-<time>-<hash>)
+#   GPU=1           install torch's CUDA 12.6 build from PyTorch's index (tag <commit>-<hash>-gpu)
+#   BASE_IMAGE      build on another image than the Dockerfile's python:3.11-slim-bookworm (pinned by digest)
 #   IMAGE_BUILD_ARGS / IMAGE_PUSH_ARGS  extra arguments for the tool's build / push
 #   STACK_OUTPUTS / STACK_NAME          the outputs file `make deploy` wrote, and the stack in it (default: its only one)
 #   IMAGE_URI_FILE  where the pushed image's URI is recorded for `make train`
@@ -22,7 +22,7 @@ IMAGE_URI_FILE ?= build/image-uri.txt
 
 .PHONY: push-image image-lint
 
-push-image: $(INSTALLED) ## build the training image (linux/amd64), push it to the stack's ECR repository, record its URI
+push-image: $(INSTALLED) ## build the training image (linux/amd64), push it to the stack's ECR (Docker v2 manifest), record its URI
 	$(PY) -m container.push --outputs '$(STACK_OUTPUTS)' --uri-file '$(IMAGE_URI_FILE)' \
 		$(if $(STACK_NAME),--stack '$(STACK_NAME)') $(if $(CONTAINER_TOOL),--tool '$(CONTAINER_TOOL)') \
 		$(if $(FORCE),--force) $(if $(GPU),--gpu) $(if $(BASE_IMAGE),--base-image '$(BASE_IMAGE)') \

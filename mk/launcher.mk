@@ -4,6 +4,7 @@
 # Extra flags go through ARGS, e.g.
 #   make train ARGS="--epochs 3 --instance-type ml.m5.xlarge"      make train ARGS="--executor local --epochs 1"
 #   make data DATA=folder-with-four-idx-files                      make status JOB=ray-on-sagemaker-train-...
+#   make run SCRIPT=examples/digits_search/search.py ARGS="--num-samples 8 --executor local"   (your own Ray program)
 
 ARGS ?=
 DATA ?=
@@ -13,7 +14,7 @@ LAUNCHER := $(PY) -m launcher
 LAUNCHER_STACK := --outputs '$(STACK_OUTPUTS)' $(if $(STACK_NAME),--stack '$(STACK_NAME)')
 LAUNCHER_IMAGE := --image-file '$(IMAGE_URI_FILE)' $(if $(IMAGE_URI),--image '$(IMAGE_URI)') --jobs-dir '$(JOBS_DIR)'
 
-.PHONY: data train tune status logs stop jobs
+.PHONY: data train tune run status logs stop jobs
 
 data: $(INSTALLED) ## upload the MNIST IDX files (the digits, or DATA=folder) to the stack's data bucket
 	$(LAUNCHER) data $(LAUNCHER_STACK) $(if $(DATA),--data '$(DATA)') $(ARGS)
@@ -23,6 +24,9 @@ train: $(INSTALLED) ## run a training job on the stack (ARGS="--epochs 3 --no-sp
 
 tune: $(INSTALLED) ## run the hyperparameter search as a training job (ARGS as for train)
 	$(LAUNCHER) tune $(LAUNCHER_STACK) $(LAUNCHER_IMAGE) $(ARGS)
+
+run: $(INSTALLED) ## run SCRIPT=your/job.py as a training job; its folder goes up as the code channel (ARGS as for train, plus the script's)
+	$(LAUNCHER) run $(LAUNCHER_STACK) $(LAUNCHER_IMAGE) $(if $(SCRIPT),--script '$(SCRIPT)') $(ARGS)
 
 status: $(INSTALLED) ## show a job's status (JOB=name)
 	$(LAUNCHER) status $(LAUNCHER_STACK) '$(JOB)'

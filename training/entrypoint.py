@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from training.contract import JobPaths, read_environment, read_paths
 from training.errors import JobError, ScriptExited
+from training.gpu_check import check_gpus
 from training.hyperparameters import Hyperparameters
 from training.network import prepare_network
 from training.outputs import discard_model
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         paths.failure_file.unlink(missing_ok=True)
         env = read_environment(args, environ)
+        check_gpus(env.num_gpus, env.hyperparameters.use_gpu)
         if len(env.hosts) > 1:
             prepare_network(env)  # before anything imports Ray
         if not env.is_leader and env.hyperparameters.program != "script":  # a script installs packages on every host

@@ -78,14 +78,19 @@ def to_input(images: torch.Tensor) -> torch.Tensor:
 
 
 def run_loop(hp: Hyperparameters, train: Digits, test: Digits, session: Session, threads: int) -> dict[str, float]:
-    """Train for hp.epochs, resuming after the last checkpointed epoch; return the final metrics."""
+    """Train for hp.epochs, resuming after the last checkpointed epoch; return the final metrics.
+
+    Each checkpoint also carries every epoch's metrics so far, so that the model's summary can hold
+    the training curves even when the job was resumed halfway (see outputs.save_model).
+    """
     torch.set_num_threads(max(1, threads))
     torch.manual_seed(hp.seed)
     model = Net()
     optimizer = torch.optim.Adam(
         model.parameters(), lr=hp.learning_rate, betas=(hp.beta_1, hp.beta_2), weight_decay=hp.weight_decay
     )
-    first_epoch, metrics = _restore(model, optimizer, session)
+    first_epoch, history = _restore(model, optimizer, session)
+    metrics = history[-1] if history else {}
     model = session.prepare_model(model)
     _move_optimizer_state(optimizer, session.device)
     sampler = DistributedSampler(_IndexedDigits(train), session.world_size, session.rank, shuffle=True, seed=hp.seed)
@@ -106,7 +111,8 @@ def run_loop(hp: Hyperparameters, train: Digits, test: Digits, session: Session,
         }
         if session.rank == 0:
             print(format_metrics(metrics), flush=True)
-        _report(model, optimizer, metrics, session)
+        history.append(metrics)
+        _report(model, optimizer, history, session)
     return metrics
 
 
@@ -156,22 +162,22 @@ def _loader(digits: Digits, batches: BatchSampler, session: Session) -> DataLoad
 _UNREADABLE_CHECKPOINT = (OSError, EOFError, KeyError, TypeError, ValueError, RuntimeError, pickle.UnpicklingError)
 
 
-def _restore(model: torch.nn.Module, optimizer: torch.optim.Optimizer, session: Session) -> tuple[int, dict]:
-    """Load the latest checkpoint, if any; return the first epoch still to run and the last metrics.
+def _restore(model: torch.nn.Module, optimizer: torch.optim.Optimizer, session: Session) -> tuple[int, list[dict]]:
+    """Load the latest checkpoint, if any; return the first epoch still to run and the metrics of those done.
 
     A checkpoint that cannot be loaded is a JobError: SageMaker restores the folder from S3, where a
     partial upload or another job's files can sit, and the user needs the path, not a traceback.
     """
     checkpoint = session.get_checkpoint()
     if checkpoint is None:
-        return 1, {}
+        return 1, []
     with checkpoint.as_directory() as folder:
         path = Path(folder) / CHECKPOINT_FILE
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
-            saved_epoch, metrics = int(state["epoch"]), dict(state["metrics"])
+            saved_epoch, history = int(state["epoch"]), list(state.get("history") or [state["metrics"]])
         except _UNREADABLE_CHECKPOINT as error:
             reason = (str(error).strip().splitlines() or [type(error).__name__])[0].split(". ")[0]
             raise JobError(
@@ -180,7 +186,7 @@ def _restore(model: torch.nn.Module, optimizer: torch.optim.Optimizer, session: 
             ) from None
     if session.rank == 0:
         print(f"resuming after epoch {saved_epoch} from the latest checkpoint", flush=True)
-    return saved_epoch + 1, metrics
+    return saved_epoch + 1, history
 
 
 def _move_optimizer_state(optimizer: torch.optim.Optimizer, device: torch.device) -> None:
@@ -191,8 +197,9 @@ def _move_optimizer_state(optimizer: torch.optim.Optimizer, device: torch.device
                 state[key] = value.to(device)
 
 
-def _report(model: torch.nn.Module, optimizer, metrics: dict[str, float], session: Session) -> None:
-    """Every rank reports (it is a barrier); only rank 0 attaches the checkpoint."""
+def _report(model: torch.nn.Module, optimizer, history: list[dict[str, float]], session: Session) -> None:
+    """Every rank reports the latest epoch (it is a barrier); only rank 0 attaches the checkpoint."""
+    metrics = history[-1]
     if session.rank != 0:
         session.report(metrics, None)
         return
@@ -201,6 +208,7 @@ def _report(model: torch.nn.Module, optimizer, metrics: dict[str, float], sessio
         "optimizer": optimizer.state_dict(),
         "epoch": metrics["epoch"],
         "metrics": metrics,
+        "history": history,
     }
     with tempfile.TemporaryDirectory(prefix="checkpoint-") as folder:
         torch.save(state, Path(folder) / CHECKPOINT_FILE)

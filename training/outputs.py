@@ -17,10 +17,12 @@ SUMMARY_FILE = "metrics.json"
 def save_model(checkpoint: Any, model_dir: Path, summary: dict[str, Any]) -> Path:
     """Write the checkpoint's weights as model.pth (a state_dict) and the run's summary as JSON.
 
-    Each file is written under a temporary name and renamed, so a crash never leaves half a model.
+    The summary gains `history`, the metrics of every epoch (the training curves). Each file is
+    written under a temporary name and renamed, so a crash never leaves half a model.
     """
     with checkpoint.as_directory() as folder:
         state = torch.load(Path(folder) / CHECKPOINT_FILE, map_location="cpu", weights_only=True)
+    summary = {**summary, "history": state.get("history", [])}
     model_dir.mkdir(parents=True, exist_ok=True)
     _replace(model_dir / SUMMARY_FILE, lambda path: path.write_text(json.dumps(summary, indent=2) + "\n"))
     _replace(model_dir / MODEL_FILE, lambda path: torch.save(state["model"], path))

@@ -11,6 +11,7 @@ import dataclasses
 
 from training.contract import JobEnvironment
 from training.errors import JobError
+from training.object_store import object_store_bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +43,11 @@ class TrialPlan:
 
 
 def node_resources(env: JobEnvironment) -> dict[str, int]:
-    """What this host gives Ray: ray.init's keywords on one host, `ray start --num-cpus ...` on several."""
-    return {"num_cpus": env.num_cpus, "num_gpus": env.num_gpus}
+    """What this host gives Ray: ray.init's keywords on one host, `ray start --num-cpus ...` on several.
+
+    The object store is sized here too: ray.init may not size it when it joins a cluster `ray start` began.
+    """
+    return {"num_cpus": env.num_cpus, "num_gpus": env.num_gpus, "object_store_memory": object_store_bytes()}
 
 
 def use_gpu(env: JobEnvironment) -> bool:

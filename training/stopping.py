@@ -10,8 +10,9 @@ import signal
 def stop_on_sigterm() -> None:
     """Turn SIGTERM into KeyboardInterrupt, so that the job unwinds and Ray shuts down cleanly.
 
-    SageMaker stops a job with SIGTERM (SIGKILL 120 s later). In the image Python is PID 1,
-    which ignores SIGTERM unless it installs a handler, so the entry point does so at once.
+    SageMaker stops a job with SIGTERM (SIGKILL 120 s later); in the image tini, as PID 1, passes it
+    on to Python, which without a handler would die at once and orphan Ray's processes,
+    so the entry point installs one first thing.
     """
     signal.signal(signal.SIGTERM, _stop)
 

@@ -3,17 +3,20 @@
 # The stack fills in the @...@ placeholders at synth time.
 set -euo pipefail
 
-RAY_REQUIREMENT='@RAY_REQUIREMENT@'
 IDLE_STOP_MINUTES='@IDLE_STOP_MINUTES@'
-KERNEL_ENV=/home/ec2-user/anaconda3/envs/pytorch
+PROJECT_ASSET='@PROJECT_ASSET@'
 SYSTEM_PYTHON=/home/ec2-user/anaconda3/envs/JupyterSystemEnv/bin/python
-LOG=/home/ec2-user/SageMaker/.ray-install.log
+WORK=/home/ec2-user/SageMaker/.ray-on-sagemaker
+LOG=$WORK/setup.log
 
-# Conda environments are not kept across stop/start, so Ray is installed on every start. The
-# install takes minutes, so it runs in the background and never holds up the 5-minute limit.
-nohup sudo -u ec2-user -i bash -c \
-    "'$KERNEL_ENV/bin/python' -m pip install --quiet '$RAY_REQUIREMENT' && echo 'ray installed: $RAY_REQUIREMENT'" \
-    >"$LOG" 2>&1 &
+# The project (the stack's CDK asset) is fetched and unpacked as ec2-user, then prepare_notebook.sh places
+# it in ~/SageMaker and registers the Python 3.11 kernel; it builds the kernel's environment in the
+# background, so this takes seconds. A failure is logged and never fails the notebook's start.
+sudo -u ec2-user -i bash -c "set -e; mkdir -p '$WORK'; exec >>'$LOG' 2>&1
+    aws s3 cp --only-show-errors '$PROJECT_ASSET' '$WORK/project.zip'
+    rm -rf '$WORK/project'; python3 -m zipfile -e '$WORK/project.zip' '$WORK/project'
+    bash '$WORK/project/notebooks/prepare_notebook.sh' '$WORK/project'" \
+    || echo "preparing the project and its kernel failed: see $LOG"
 
 if [ "$IDLE_STOP_MINUTES" -gt 0 ]; then
     cat >/usr/local/bin/notebook-autostop.py <<'AUTOSTOP'

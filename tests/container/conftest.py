@@ -19,8 +19,9 @@ from tests.support import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_BASE = "localhost/ray-sm-test-base:latest"
-# Debian 12's Python is 3.11, the project's; pip, venv and CA certificates as on the real SageMaker base.
-BASE_PACKAGES = "python3,python3-venv,python3-pip,ca-certificates"
+# The real base is the official python:3.11-slim-bookworm: Debian 12 with Python 3.11 and CA certificates.
+# Debian 12's own Python is 3.11 too (3.11.2), with venv (and its bundled pip) in a package of its own.
+BASE_PACKAGES = "python3,python3-venv,ca-certificates"
 REGISTRY_START_TIMEOUT_S = 30
 
 
@@ -82,34 +83,31 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_digits(tmp_path_factory.mktemp("digits"))
 
 
-def _torch_wheel() -> Path:
-    """The CPU torch wheel of the project's pin, from the folder this machine's pip finds links in."""
+def torch_wheels_folder() -> Path:
+    """The folder this machine's pip finds links in that holds the CPU wheel of the project's torch pin."""
     pin = next(r for r in group_requirements(ROOT / "pyproject.toml") if r.startswith("torch=="))
     version = pin.partition("==")[2]
     listing = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True).stdout
     settings = [line.partition("=") for line in listing.splitlines()]  # e.g. global.find-links='/opt/wheels'
     folders = {folder for key, _, value in settings if key.endswith("find-links") for folder in value.strip("'").split()}
     for folder in sorted(folders):
-        wheels = sorted(Path(folder).glob(f"torch-{version}+cpu-cp311-*.whl"))
-        if wheels:
-            return wheels[0]
+        if any(Path(folder).glob(f"torch-{version}+cpu-cp311-*.whl")):
+            return Path(folder)
     pytest.fail(f"no CPU wheel of {pin} in pip's find-links folders {sorted(folders)}")
 
 
 @pytest.fixture(scope="session")
 def base_image(buildah: Callable, require_tool: Callable[[str], str]) -> str:
-    """A stand-in for the SageMaker PyTorch base, which cannot be pulled here: Debian 12 + CPU torch.
+    """A stand-in for python:3.11-slim-bookworm, which cannot be pulled here: Debian 12 with its Python 3.11.
 
     mmdebstrap writes the root file system straight into a mounted scratch container (no tarball to
-    write and read back), and the host's pip installs the torch wheel into it without byte-compiling.
+    write and read back). Like the real base it holds no torch: the image's build installs it.
     """
     require_tool("mmdebstrap")
     container = buildah("from", "scratch").stdout.strip()
     root = buildah("mount", container).stdout.strip()
-    site = '"$1/usr/local/lib/python3.11/dist-packages"'
-    install_torch = f"{sys.executable} -m pip install --quiet --no-compile --target {site} {_torch_wheel()}"
-    subprocess.run(["mmdebstrap", "--quiet", "--variant=apt", f"--include={BASE_PACKAGES}",
-                    f"--customize-hook={install_torch}", "bookworm", root], check=True)
+    subprocess.run(["mmdebstrap", "--quiet", "--variant=apt", f"--include={BASE_PACKAGES}", "bookworm", root],
+                   check=True)
     buildah("umount", container)
     buildah("commit", "--quiet", "--rm", container, TEST_BASE)
     return TEST_BASE

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from container.push import GPU_BUILD_ARGS, default_base_registry
+from container.push import GPU_BUILD_ARGS, default_base_image
 from container.requirements import group_requirements, write_requirements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,13 +37,22 @@ def test_requirements_refuse_what_pip_could_not_read(tmp_path: Path) -> None:
         group_requirements(pyproject, "other")
 
 
-def test_dockerfile_installs_the_generated_requirements_and_runs_train_in_exec_form() -> None:
+def test_dockerfile_installs_the_generated_requirements_in_a_closed_venv_under_tini() -> None:
     text = DOCKERFILE.read_text()
     assert "COPY build/image/requirements.txt /tmp/requirements.txt" in text
     assert re.search(r"pip install [^\n]*-r /tmp/requirements\.txt", text)
     assert "==" not in text, "pins belong in pyproject.toml, not in the Dockerfile"
+    assert "python3 -m venv \"$VIRTUAL_ENV\"" in text and "system-site-packages" not in text
+    assert re.search(r"apt-get install [^\n]*\btini\b", text)
     entrypoint = re.search(r"^ENTRYPOINT (.+)$", text, re.MULTILINE)
-    assert entrypoint and json.loads(entrypoint[1]) == ["train"]
+    assert entrypoint and json.loads(entrypoint[1]) == ["tini", "--", "train"]
+
+
+def test_ray_in_the_image_stays_offline_and_keeps_its_files_on_the_jobs_volume() -> None:
+    env = dict(re.findall(r"^\s+(\w+)=(\S*?)(?: \\)?$", DOCKERFILE.read_text(), re.MULTILINE))
+    assert env["RAY_USAGE_STATS_ENABLED"] == "0"
+    assert env["RAY_TMPDIR"].startswith("/opt/ml/output/") and not env["RAY_TMPDIR"].startswith("/opt/ml/output/data")
+    assert env["LD_LIBRARY_PATH"] == ""
 
 
 def test_dockerignore_lets_in_only_what_the_image_copies() -> None:
@@ -52,8 +61,10 @@ def test_dockerignore_lets_in_only_what_the_image_copies() -> None:
     assert sorted(path.rstrip("/") for path in allowed) == sorted(path.rstrip("/") for path in copied)
 
 
-def test_base_image_comes_from_the_stack_region_and_gpu_swaps_only_the_tag() -> None:
-    assert default_base_registry(DOCKERFILE, "eu-west-1") == "763104351884.dkr.ecr.eu-west-1.amazonaws.com"
-    cpu_tag = re.search(r"^ARG BASE_TAG=(\S+)$", DOCKERFILE.read_text(), re.MULTILINE)[1]
-    gpu_tag = dict(arg.split("=", 1) for arg in GPU_BUILD_ARGS)["BASE_TAG"]
-    assert gpu_tag.replace("-gpu-", "-cpu-").replace("-cu124", "") == cpu_tag
+def test_default_base_is_slim_python_311_pinned_by_digest_from_a_public_registry() -> None:
+    base = default_base_image(DOCKERFILE)
+    assert re.fullmatch(r"public\.ecr\.aws/docker/library/python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}", base)
+
+
+def test_gpu_build_takes_a_cuda_12_torch_from_pytorchs_index() -> None:
+    assert GPU_BUILD_ARGS == ("TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126",)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from container import ecr, push, tool
 from container.stack_outputs import OutputsError, stack_output
-from container.tag import DirtyTree, image_tag
+from container.tag import DirtyTree, build_hash, image_tag, named_build_args
 
 
 @pytest.fixture
@@ -45,6 +46,17 @@ def test_changed_tree_is_refused_unless_forced(repo: Path, change: str) -> None:
         image_tag(repo)
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     assert image_tag(repo, force=True, now=now) == f"{commit_of(repo)}-dirty-20260102030405"
+
+
+def test_build_hash_changes_with_the_base_and_the_build_arguments_only() -> None:
+    base = "public.ecr.aws/docker/library/python:3.11-slim-bookworm@sha256:" + "0" * 64
+    cpu, cuda = "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu", "TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126"
+    first = build_hash(base, [cpu])
+    assert re.fullmatch(r"[0-9a-f]{8}", first) and first == build_hash(base, [cpu])
+    assert first != build_hash(base.replace("0" * 64, "1" * 64), [cpu])
+    assert first != build_hash(base, [cuda])
+    extra = ["-v", "/etc/ssl:/etc/ssl:ro", "--build-arg", "A=1", "--no-cache", "--build-arg=B=2"]
+    assert named_build_args(extra) == ["A=1", "B=2"]
 
 
 def test_stack_output_reads_the_only_stack_or_the_named_one(tmp_path: Path) -> None:
@@ -137,26 +149,69 @@ def push_run(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     def run(*args: str) -> dict:
         recorded["status"] = push.main(["--outputs", str(outputs), "--uri-file", str(tmp_path / "uri.txt"), *args])
-        recorded["uri_file"] = (tmp_path / "uri.txt").read_text()
+        uri_file = tmp_path / "uri.txt"
+        recorded["uri_file"] = uri_file.read_text() if uri_file.exists() else None
         return recorded
 
     return run
 
 
-def test_push_builds_for_amd64_on_the_stack_region_base_and_records_the_uri(
+def test_push_builds_for_amd64_with_a_docker_v2_manifest_and_records_the_uri(
     push_run, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ecr, "image_exists", lambda uri: False)
+    monkeypatch.setattr(ecr, "manifest_media_type", lambda uri: ecr.DOCKER_V2_MANIFEST)
     recorded = push_run("--tool", "podman", "--gpu", "--push-args=--retry 3")
-    uri = f"{REPOSITORY_URI}:{commit_of(repo)}-gpu"
-    base_registry = "763104351884.dkr.ecr.eu-west-1.amazonaws.com"
+    base = push.default_base_image(Path("container/Dockerfile"))
+    uri = f"{REPOSITORY_URI}:{commit_of(repo)}-{build_hash(base, list(push.GPU_BUILD_ARGS))}-gpu"
     assert recorded["status"] == 0 and recorded["uri_file"] == uri + "\n"
-    assert recorded["logins"] == [("podman", ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", base_registry])]
+    assert recorded["logins"] == [("podman", ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", "public.ecr.aws"])]
     build, pushed = recorded["commands"]
     assert build[:5] == ["podman", "build", "--platform", "linux/amd64", "--file"] and build[-3:] == ["--tag", uri, "."]
-    assert {f"BASE_REGISTRY={base_registry}", "TORCH_INDEX_URL="} <= set(build[build.index("--file") + 2:])
-    assert pushed == ["podman", "push", "--retry", "3", uri]
+    assert build[6:8] == ["--format", "docker"] and "TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126" in build
+    assert pushed == ["podman", "push", "--format", "docker", "--retry", "3", uri]
     assert (repo / "build/image/requirements.txt").read_text().startswith("torch==")
+
+
+@pytest.mark.parametrize("tool, build_flags, push_flags", [
+    ("docker", ["--provenance=false", "--sbom=false"], []),
+    ("buildah", ["--format", "docker"], ["--format", "docker"]),
+])
+def test_every_tool_is_told_to_write_docker_v2_manifests(tool: str, build_flags: list, push_flags: list) -> None:
+    build = push.build_command(tool, "r:t", [], [])
+    assert build[6:6 + len(build_flags)] == build_flags
+    assert push.push_command(tool, "r:t", []) == [tool, "push", *push_flags, "r:t"]
+
+
+def test_another_base_image_gets_another_tag(push_run, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ecr, "image_exists", lambda uri: True)
+    default = push_run("--tool", "podman")["uri_file"]
+    other = push_run("--tool", "podman", "--base-image", "example.org/python:3.11@sha256:" + "1" * 64)["uri_file"]
+    assert default.startswith(f"{REPOSITORY_URI}:{commit_of(repo)}-") and other != default
+
+
+def test_an_oci_manifest_in_ecr_fails_the_push_with_one_sentence(
+    push_run, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(ecr, "image_exists", lambda uri: False)
+    monkeypatch.setattr(ecr, "manifest_media_type", lambda uri: "application/vnd.oci.image.index.v1+json")
+    recorded = push_run("--tool", "podman")
+    assert recorded["status"] == 1 and recorded["uri_file"] is None  # recorded only after a good push
+    err = capsys.readouterr().err
+    assert "application/vnd.oci.image.index.v1+json manifest, which SageMaker may refuse" in err
+
+
+def test_ecr_reports_the_manifest_media_type_it_holds(fake_ecr) -> None:
+    repository = fake_ecr.create_repository(repositoryName="team/ray")["repository"]
+    for tag, media_type in (("docker", ecr.DOCKER_V2_MANIFEST), ("oci", "application/vnd.oci.image.manifest.v1+json")):
+        manifest = {"schemaVersion": 2, "mediaType": media_type, "layers": [],
+                    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
+                               "digest": "sha256:" + "0" * 64}}
+        fake_ecr.put_image(repositoryName="team/ray", imageManifest=json.dumps(manifest), imageTag=tag)
+    uri = repository["repositoryUri"]
+    assert ecr.manifest_media_type(f"{uri}:docker") == ecr.DOCKER_V2_MANIFEST
+    assert ecr.manifest_media_type(f"{uri}:oci") == "application/vnd.oci.image.manifest.v1+json"
+    assert ecr.manifest_media_type("127.0.0.1:5000/team/ray:docker") is None
 
 
 def test_a_commit_already_in_ecr_is_recorded_without_building(
@@ -164,5 +219,5 @@ def test_a_commit_already_in_ecr_is_recorded_without_building(
 ) -> None:
     monkeypatch.setattr(ecr, "image_exists", lambda uri: True)
     recorded = push_run("--tool", "podman")
-    assert recorded["status"] == 0 and recorded["uri_file"] == f"{REPOSITORY_URI}:{commit_of(repo)}\n"
+    assert recorded["status"] == 0 and recorded["uri_file"].startswith(f"{REPOSITORY_URI}:{commit_of(repo)}-")
     assert recorded["commands"] == [] and recorded["logins"] == []

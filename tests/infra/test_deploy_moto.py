@@ -5,8 +5,10 @@ the pinned CLI, cdk.json, the app, `--method=direct` and the outputs file.
 """
 
 import base64
+import io
+import re
+import zipfile
 
-from infra.lifecycle import ray_requirement
 from tests.aws_fixtures import ACCOUNT, REGION
 from tests.infra.helpers import OUTPUT_NAMES
 
@@ -58,7 +60,7 @@ def test_notebook_exists_with_the_notebook_role(deployed: dict[str, str], aws) -
     assert "NotebookRole" in role["RoleName"]
 
 
-def test_lifecycle_configuration_installs_the_pinned_ray(aws) -> None:
+def test_lifecycle_configuration_fetches_the_project_that_the_deploy_published(aws) -> None:
     """Found through the stack's resources: moto names a template's lifecycle configuration itself."""
     summaries = aws("cloudformation").list_stack_resources(StackName="ray-on-sagemaker")["StackResourceSummaries"]
     (arn,) = [
@@ -70,7 +72,12 @@ def test_lifecycle_configuration_installs_the_pinned_ray(aws) -> None:
         NotebookInstanceLifecycleConfigName=arn.split("/")[-1]
     )
     script = base64.b64decode(config["OnStart"][0]["Content"]).decode("utf-8")
-    assert f"RAY_REQUIREMENT='{ray_requirement()}'" in script
+    bucket, key = re.search(r"^PROJECT_ASSET='s3://([^/]+)/([^']+)'$", script, re.MULTILINE).groups()
+    assert bucket == f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
+    archive = zipfile.ZipFile(io.BytesIO(aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read()))
+    assert {"notebooks/prepare_notebook.sh", "notebooks/ray_on_sagemaker.ipynb", "pyproject.toml"} <= set(
+        archive.namelist()
+    )
 
 
 def test_stack_completed(aws) -> None:

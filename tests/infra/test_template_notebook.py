@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from infra.lifecycle import MAX_CONTENT_CHARS, SCRIPTS, encoded, on_start_script, ray_requirement
-from tests.infra.helpers import ROOT, logical_id, of_type, only
+from infra.lifecycle import LONGEST_ASSET_URL, MAX_CONTENT_CHARS, SCRIPTS, encoded, on_start_script
+from tests.infra.helpers import Synthesized, logical_id, of_type, only
 
 STACK_TAG = {"Key": "ray-on-sagemaker:stack", "Value": "ray-on-sagemaker"}
 
@@ -18,16 +18,23 @@ def notebook(resources: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def content(resources: dict) -> str:
-    """The on-start hook's Content (base64) exactly as the template carries it."""
+def script_parts(resources: dict) -> list:
+    """The on-start hook's Content as the template carries it: Fn::Base64 of the script joined around the asset URL."""
     (hook,) = only(resources, "AWS::SageMaker::NotebookInstanceLifecycleConfig")["Properties"]["OnStart"]
-    return hook["Content"]
+    (separator, parts) = hook["Content"]["Fn::Base64"]["Fn::Join"]
+    assert separator == ""
+    return parts
 
 
 @pytest.fixture(scope="module")
-def deployed_script(content: str) -> str:
-    """The on-start script exactly as the notebook will run it."""
-    return base64.b64decode(content).decode("utf-8")
+def deployed_script(script_parts: list) -> str:
+    """The on-start script as the notebook will run it, with the longest asset URL a deploy can put in."""
+    return "".join(part if isinstance(part, str) else LONGEST_ASSET_URL for part in script_parts)
+
+
+@pytest.fixture(scope="module")
+def content(deployed_script: str) -> str:
+    return encoded(deployed_script)
 
 
 def test_notebook_defaults(notebook: dict) -> None:
@@ -72,17 +79,36 @@ def test_notebook_runs_in_the_private_subnet_with_its_role_and_lifecycle(resourc
     assert notebook["LifecycleConfigName"] == {"Fn::GetAtt": [lifecycle, "NotebookInstanceLifecycleConfigName"]}
 
 
-def test_ray_pin_comes_from_the_training_group_of_pyproject() -> None:
-    assert ray_requirement() == "ray[train,tune,default]==2.60.0"
-    assert f'"{ray_requirement()}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+def test_script_fetches_the_project_asset_that_only_the_notebook_role_may_read(
+    resources: dict, script_parts: list, deployed_script: str
+) -> None:
+    (url,) = [part for part in script_parts if not isinstance(part, str)]
+    bucket = "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"
+    assert url["Fn::Sub"].startswith(f"s3://{bucket}/") and url["Fn::Sub"].endswith(".zip")
+    assert f"PROJECT_ASSET='{LONGEST_ASSET_URL}'" in deployed_script
+    assert "bash '$WORK/project/notebooks/prepare_notebook.sh' '$WORK/project'" in deployed_script
+    assert '|| echo "preparing the project and its kernel failed' in deployed_script  # never fails the start
+    policy = resources[logical_id(resources, "AWS::IAM::Policy", "/NotebookRole/")]["Properties"]["PolicyDocument"]
+    (read,) = [statement for statement in policy["Statement"] if statement["Action"] == "s3:GetObject"]
+    *_, bucket_part, key_part = read["Resource"]["Fn::Join"][1]
+    assert bucket_part == {"Fn::Sub": bucket} and key_part == "/" + url["Fn::Sub"].rsplit("/", 1)[-1]
 
 
-def test_script_installs_pinned_ray_into_conda_pytorch_in_the_background(deployed_script: str) -> None:
-    assert f"RAY_REQUIREMENT='{ray_requirement()}'" in deployed_script
-    assert "/home/ec2-user/anaconda3/envs/pytorch" in deployed_script
-    install = [line for line in deployed_script.splitlines() if line.startswith("nohup ")]
-    assert install, "the Ray install must run under nohup"
-    assert '>"$LOG" 2>&1 &' in deployed_script, "the Ray install must run in the background"
+def test_the_asset_holds_the_code_the_notebook_runs_and_nothing_else(synthesized: Synthesized) -> None:
+    (asset,) = [folder for folder in synthesized.outdir.glob("asset.*") if (folder / "pyproject.toml").exists()]
+    files = {str(path.relative_to(asset)) for path in asset.rglob("*") if path.is_file()}
+    for wanted in (
+        "pyproject.toml",
+        "training/entrypoint.py",
+        "launcher/api.py",
+        "container/stack_outputs.py",
+        "notebooks/prepare_notebook.sh",
+        "notebooks/ray_on_sagemaker.ipynb",
+    ):
+        assert wanted in files
+    tops = {name.split("/")[0] for name in files}
+    assert tops == {"pyproject.toml", "README.md", "training", "launcher", "container", "notebooks", "examples"}
+    assert not [name for name in files if "__pycache__" in name or name.startswith("container/Dockerfile")]
 
 
 def test_script_enables_the_idle_auto_stop_timer(deployed_script: str) -> None:

@@ -62,4 +62,6 @@ def test_sigterm_then_rerun_continues_from_the_saved_epoch(make_job, quick):
     assert 1 <= saved < EPOCHS
     epochs_run = [int(n) for n in re.findall(r"epoch=(\d+) train_loss=", output)]
     assert epochs_run == list(range(saved + 1, EPOCHS + 1))
-    assert json.loads((root / "model" / "metrics.json").read_text())["metrics"]["epoch"] == EPOCHS
+    summary = json.loads((root / "model" / "metrics.json").read_text())
+    assert summary["metrics"]["epoch"] == EPOCHS
+    assert [row["epoch"] for row in summary["history"]] == list(range(1, EPOCHS + 1))  # kept across the resume

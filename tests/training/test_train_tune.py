@@ -30,6 +30,8 @@ def test_train_with_two_workers_reaches_90_percent(make_job, digits, capsys, qui
     assert summary["hyperparameters"]["learning_rate"] == "0.01"
     assert _accuracy(root / "model" / "model.pth", digits) >= 0.90
     assert summary["metrics"]["test_accuracy"] >= 0.90
+    assert [row["epoch"] for row in summary["history"]] == [1, 2, 3, 4]  # the training curves
+    assert summary["history"][-1] == summary["metrics"]
     assert not (root / "output" / "failure").exists()
 
 

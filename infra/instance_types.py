@@ -9,8 +9,11 @@ Sources, so the lists can be re-checked when AWS changes them:
   unverified here), although CloudFormation's InstanceType list still contains some of them.
 - Local storage: "Certain Nitro-based instances include local storage ... You can't request a VolumeKmsKeyId when
   using an instance type with local storage" (SageMaker API reference, ResourceConfig.VolumeKmsKeyId); the families
-  below have NVMe instance store volumes (EC2 "Instance store volumes"). Their disks are encrypted by the instance's
-  hardware, so IAM requires the stack's key for the output only on those types.
+  below have NVMe instance store volumes (EC2 "Instance store volumes"; SageMaker's training storage guide names
+  ml.p4d, ml.g4dn and ml.g5 as such and ml.c5 and ml.p2 as EBS-only,
+  https://docs.aws.amazon.com/sagemaker/latest/dg/model-train-storage-tips-considerations.html). Their disks are
+  encrypted by the instance's hardware, so IAM requires the stack's key for the output only on those types, and
+  the launcher sends no VolumeKmsKeyId for them: this one list serves the stack's IAM and the launcher's request.
 """
 
 AL2023_PLATFORMS = ("notebook-al2023-v1",)

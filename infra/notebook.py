@@ -28,6 +28,9 @@ PROJECT_FILES = [
     "!/container/",
     "/container/*",
     *(f"!/container/{name}" for name in ("__init__.py", "stack_outputs.py", "tool.py")),
+    "!/infra/",
+    "/infra/*",
+    *(f"!/infra/{name}" for name in ("__init__.py", "instance_types.py")),
     "__pycache__/",
     "*.pyc",
 ]

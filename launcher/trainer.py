@@ -13,8 +13,8 @@ from typing import Any
 
 import boto3
 
+from infra.instance_types import has_local_storage
 from launcher.image import image_commit
-from launcher.instances import has_instance_storage
 from launcher.metrics import METRICS
 from launcher.errors import LauncherError
 from launcher.request import MAX_BASE_NAME, JobSpec
@@ -60,7 +60,7 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
             instance_type=spec.instance_type,
             instance_count=spec.instance_count,
             enable_managed_spot_training=spec.spot,
-            volume_kms_key_id=None if has_instance_storage(spec.instance_type) else stack.kms_key_arn,
+            volume_kms_key_id=None if has_local_storage(spec.instance_type) else stack.kms_key_arn,
             keep_alive_period_in_seconds=spec.keep_alive or None,
         ),
         hyperparameters={**_shared_storage(spec, checkpoints), **spec.hyperparameters, "program": spec.program},

@@ -107,7 +107,9 @@ def test_the_asset_holds_the_code_the_notebook_runs_and_nothing_else(synthesized
     ):
         assert wanted in files
     tops = {name.split("/")[0] for name in files}
-    assert tops == {"pyproject.toml", "README.md", "training", "launcher", "container", "notebooks", "examples"}
+    folders = {"training", "launcher", "container", "infra", "notebooks", "examples"}
+    assert tops == {"pyproject.toml", "README.md", *folders}
+    assert {name for name in files if name.startswith("infra/")} == {"infra/__init__.py", "infra/instance_types.py"}
     assert not [name for name in files if "__pycache__" in name or name.startswith("container/Dockerfile")]
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from launcher.errors import LauncherError
 from launcher.image import image_commit, image_uri
-from launcher.instances import has_instance_storage
+from infra.instance_types import has_local_storage
 from launcher.metrics import final_metrics
 from launcher.request import JobSpec, hyperparameters
 from launcher.stack import Stack
@@ -79,7 +79,7 @@ def test_spot_waits_twice_the_runtime_unless_told_and_warm_pools_go_with_on_dema
     ],
 )
 def test_the_volume_key_is_left_out_only_for_instance_storage(instance_type: str, local: bool) -> None:
-    assert has_instance_storage(instance_type) is local
+    assert has_local_storage(instance_type) is local
 
 
 def test_final_metrics_are_the_last_values_of_the_lines_training_prints() -> None:

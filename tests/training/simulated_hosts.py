@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -105,8 +106,8 @@ class SimulatedHosts:
         tmp.mkdir(parents=True, exist_ok=True)
         Path("/opt/ml").mkdir(parents=True, exist_ok=True)  # the mount point
         script = (
-            'mount --bind "$1" /opt/ml && mount --bind "$2" /tmp && hostname "$3" && mkdir -p /tmp/home '
-            '&& exec "$4" -m training.entrypoint train'
+            f'mount --bind "$1" /opt/ml && {_keep_visible(tmp)}mount --rbind "$2" /tmp && hostname "$3" '
+            '&& mkdir -p /tmp/home && exec "$4" -m training.entrypoint train'
         )
         environ = {
             "PATH": f"{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -198,3 +199,17 @@ def lay_out_job(
     }
     (opt_ml / "input" / "config" / "resourceconfig.json").write_text(json.dumps(resources))
     return opt_ml
+
+
+def _keep_visible(tmp: Path) -> str:
+    """Shell commands that keep this checkout and its Python visible under a host's own /tmp.
+
+    A clone under /tmp (as a CI run may make) would otherwise vanish behind the host's /tmp: each such
+    folder is bound to the same place inside the host's tmp folder before that folder becomes /tmp.
+    """
+    commands = ""
+    for path in sorted({REPOSITORY, Path(sys.prefix).resolve()}):
+        if path.is_relative_to("/tmp"):
+            inside = shlex.quote(str(tmp / path.relative_to("/tmp")))
+            commands += f"mkdir -p {inside} && mount --bind {shlex.quote(str(path))} {inside} && "
+    return commands

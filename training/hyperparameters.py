@@ -21,6 +21,8 @@ _PLATFORM_PREFIXES = ("sagemaker_", "_")
 SCRIPT_OWN = frozenset({"program", "entry_script"})
 # How a job's hosts form its Ray cluster: read for every program; a script sees them too (its storage path).
 CLUSTER_SETTINGS = frozenset({"storage_path", "hosts_timeout"})
+# The script a SageMaker SDK framework estimator names (sagemaker_training.params.USER_PROGRAM_PARAM).
+ESTIMATOR_PROGRAM = "sagemaker_program"
 
 
 def canonical_name(key: str) -> str:
@@ -145,11 +147,14 @@ class Hyperparameters:
         """Parse and validate; unknown names are errors so that typos never go unnoticed.
 
         With program=script only program, entry-script, storage-path and hosts-timeout are read:
-        the rest are the script's.
+        the rest are the script's. A SageMaker SDK estimator's `sagemaker_program` without a program
+        of ours means program=script (training/script_source.py).
         """
         fields = {field.name: field for field in dataclasses.fields(cls)}
-        script = any(canonical_name(k) == "program" and _unquote(v).strip().lower() == "script" for k, v in raw.items())
-        values = {}
+        programs = [_unquote(v).strip().lower() for k, v in raw.items() if canonical_name(k) == "program"]
+        estimator = not programs and ESTIMATOR_PROGRAM in raw
+        script = estimator or programs == ["script"]
+        values = {"program": "script"} if estimator else {}
         for key, value in raw.items():
             name = canonical_name(key)
             if key.startswith(_PLATFORM_PREFIXES) or (script and name not in SCRIPT_OWN | CLUSTER_SETTINGS):

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from training.contract import JobEnvironment
-from training.hyperparameters import SCRIPT_OWN, canonical_name
+from training.hyperparameters import ESTIMATOR_PROGRAM, SCRIPT_OWN, canonical_name
 
+PROGRAM = ESTIMATOR_PROGRAM
+SUBMIT_DIRECTORY = "sagemaker_submit_directory"  # sagemaker_training.params.SUBMIT_DIR_PARAM: its code
 # sagemaker_training.params.SAGEMAKER_HYPERPARAMETERS: the toolkit's own settings, neither hps nor framework params.
 _TOOLKIT_SETTINGS = frozenset(
     {
-        "sagemaker_program",
-        "sagemaker_submit_directory",
+        PROGRAM,
+        SUBMIT_DIRECTORY,
         "sagemaker_enable_cloudwatch_metrics",
         "sagemaker_region",
         "sagemaker_container_log_level",
@@ -41,7 +42,7 @@ _INFO = 20  # logging.INFO, the toolkit's default log level
 def script_hyperparameters(given: Mapping[str, Any]) -> dict[str, Any]:
     """The script's own hyperparameters, decoded as the toolkit decodes them."""
     return {
-        key: _decoded(value)
+        key: decoded(value)
         for key, value in given.items()
         if key not in _TOOLKIT_SETTINGS and not key.startswith("sagemaker_") and canonical_name(key) not in SCRIPT_OWN
     }
@@ -58,7 +59,7 @@ def script_arguments(given: Mapping[str, Any]) -> list[str]:
 
 
 def script_environment(
-    env: JobEnvironment, entry_script: str, module_dir: Path, inherited: Mapping[str, str]
+    env: JobEnvironment, entry_script: str, module_dir: str, inherited: Mapping[str, str]
 ) -> dict[str, str]:
     """Every SM_* variable the toolkit sets for a script, for this job, host and script.
 
@@ -100,7 +101,7 @@ _NOT_EXPORTED = frozenset(
 )
 
 
-def _training_env(env: JobEnvironment, entry_script: str, module_dir: Path) -> dict[str, Any]:
+def _training_env(env: JobEnvironment, entry_script: str, module_dir: str) -> dict[str, Any]:
     """The toolkit's Environment as a dict (SM_TRAINING_ENV): every property, by name."""
     resources = dict(env.resource_config) or {
         "current_host": env.current_host,
@@ -109,7 +110,7 @@ def _training_env(env: JobEnvironment, entry_script: str, module_dir: Path) -> d
     }
     given = env.given_hyperparameters
     framework = {
-        key: _decoded(value)
+        key: decoded(value)
         for key, value in given.items()
         if key.startswith("sagemaker_") and key not in _TOOLKIT_SETTINGS
     }
@@ -146,10 +147,10 @@ def _training_env(env: JobEnvironment, entry_script: str, module_dir: Path) -> d
         "is_smddpmprun_installed": False,
         "is_smddprun_installed": False,
         "job_name": None,
-        "log_level": _decoded(given.get("sagemaker_container_log_level", _INFO)),
+        "log_level": decoded(given.get("sagemaker_container_log_level", _INFO)),
         "master_hostname": master,
         "model_dir": str(paths.model_dir),
-        "module_dir": str(module_dir),
+        "module_dir": module_dir,
         "module_name": entry_script.removesuffix(".py"),
         "network_interface_name": resources.get("network_interface_name", "eth0"),
         "num_cpus": env.num_cpus,
@@ -164,7 +165,7 @@ def _training_env(env: JobEnvironment, entry_script: str, module_dir: Path) -> d
     }
 
 
-def _decoded(value: Any) -> Any:
+def decoded(value: Any) -> Any:
     """A hyperparameter as the toolkit reads it: the JSON value when the string is JSON, else the string."""
     try:
         return json.loads(value)

@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from launcher.local import layout
+from tests.training.toolkit import toolkit_env, wheel
 from training.entrypoint import main
 from training.errors import JobError
 from training.hyperparameters import Hyperparameters
@@ -52,39 +50,6 @@ sys.exit(args.exit_code)
 """
 
 
-def _wheel(folder: Path) -> Path:
-    """A minimal pure-Python wheel, tinydep 1.0 (VALUE = 42), so pip installs it with no index."""
-    folder.mkdir(parents=True)
-    path = folder / "tinydep-1.0-py3-none-any.whl"
-    info = "tinydep-1.0.dist-info"
-    with zipfile.ZipFile(path, "w") as wheel:
-        wheel.writestr("tinydep.py", "VALUE = 42\n")
-        wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n")
-        wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-        wheel.writestr(f"{info}/RECORD", "")
-    return folder
-
-
-def _toolkit_env(root: Path, hyperparameters: dict) -> dict:
-    """sagemaker_training's Environment().to_env_vars() for the layout at root, in a process of its own.
-
-    The toolkit reads SAGEMAKER_BASE_DIR when it is imported. It knows the script from sagemaker_program
-    and its folder from sagemaker_submit_directory, where this image takes program=script and entry-script.
-    """
-    code = f"""
-import json, sys
-from sagemaker_training.environment import Environment
-hps = json.loads(sys.argv[1])
-json.dump(Environment(hyperparameters=hps).to_env_vars(), sys.stdout)
-"""
-    env = {"SAGEMAKER_BASE_DIR": str(root), "HOME": os.environ["HOME"], "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}
-    done = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(hyperparameters)], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
 @pytest.fixture(scope="module")
 def failed_run(tmp_path_factory, digits):
     """The checking script run as program=script with a requirements.txt; it exits 3."""
@@ -99,11 +64,11 @@ def failed_run(tmp_path_factory, digits):
     (root / "model" / "model.pth").write_bytes(b"stale")
     decoded = {"exit-code": 3, "note": "hello world", "rate": 0.5}
     submit = {"sagemaker_program": "check.py", "sagemaker_submit_directory": str(root / "input" / "data" / "code")}
-    reference = _toolkit_env(root, {**decoded, **submit})
+    reference = toolkit_env(root, {**decoded, **submit})
     capacity = {"SM_NUM_CPUS": reference["SM_NUM_CPUS"], "SM_NUM_GPUS": reference["SM_NUM_GPUS"]}
     with pytest.MonkeyPatch.context() as patch:  # pip finds tinydep in a local folder and nowhere else
         patch.setenv("PIP_NO_INDEX", "1")
-        patch.setenv("PIP_FIND_LINKS", str(_wheel(base / "wheels")))
+        patch.setenv("PIP_FIND_LINKS", str(wheel(base / "wheels")))
         status = main(["train"], {"SM_BASE_DIR": str(root), **capacity})
     seen = json.loads((root / "output" / "data" / "seen.json").read_text())
     return {"root": root, "status": status, "seen": seen, "reference": reference}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from launcher import api, results
+from launcher import api, local_folders, results
 from launcher.aws import NO_CREDENTIALS
 from launcher.code_channel import DEFAULT_LIMIT_MIB
 from launcher.errors import LauncherError, service_answer
@@ -97,6 +97,9 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
     )
     verb.add_argument("--no-wait", action="store_true", help="return once the job is submitted")
     verb.add_argument(
+        "--data", type=Path, default=None, help="--executor local without a stack: a folder of channel folders"
+    )
+    verb.add_argument(
         "--executor", choices=EXECUTORS, default="sagemaker", help="where the job runs (default sagemaker)"
     )
     verb.add_argument(
@@ -141,6 +144,8 @@ def _data(args: argparse.Namespace, _: list[str]) -> int:
 
 def _job(args: argparse.Namespace, extra: list[str]) -> int:
     spec = _spec(args, args.verb, api.hyperparameters(args.verb, extra))
+    if _without_stack(args, spec):
+        return _report(*local_folders.run_here(spec, None, args.data, args.jobs_dir))
     return _launch(Stack.load(args.outputs, args.stack), spec, args)
 
 
@@ -150,12 +155,20 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         raise LauncherError("name your program: make run SCRIPT=path/to/job.py [ARGS=...]")
     packed = api.pack_code(args.script, args.code_limit_mb)
     hyperparameters = api.script_hyperparameters(packed.entry_script, extra)
+    here = _spec(args, "script", hyperparameters, {"code": str(packed.folder)})
+    if _without_stack(args, here):
+        return _report(*local_folders.run_here(here, packed, args.data, args.jobs_dir))
     stack = Stack.load(args.outputs, args.stack)
     spec = _spec(args, "script", hyperparameters, {"code": packed.uri(stack)})
     sent = api.upload_code(stack, packed)
     state = f"uploaded {sent} of" if sent else "unchanged:"
     print(f"{state} {len(packed.files)} files ({packed.size / 1024:.1f} KiB) of {packed.folder} -> {packed.uri(stack)}")
     return _launch(stack, spec, args)
+
+
+def _without_stack(args: argparse.Namespace, spec: JobSpec) -> bool:
+    """`--executor local` with no outputs file: the job runs from local folders (launcher/local_folders.py)."""
+    return spec.executor == "local" and not args.outputs.exists()
 
 
 def _spec(
@@ -206,12 +219,18 @@ def _follow_and_finish(stack: Stack, name: str, jobs_dir: Path) -> int:
 
 
 def _finish(stack: Stack, job: dict, jobs_dir: Path) -> int:
-    """The end-of-job report: summary, then the downloaded results' paths; non-zero unless Completed."""
+    """The end-of-job report once a completed job's results are downloaded; non-zero unless Completed."""
+    if job["TrainingJobStatus"] != "Completed":
+        return _report(job, results.Fetched(jobs_dir / job["TrainingJobName"], {}))
+    return _report(job, api.fetch(stack, job, jobs_dir))
+
+
+def _report(job: dict, fetched: results.Fetched) -> int:
+    """The summary and where the results are; non-zero unless Completed."""
     for line in results.summary(job):
         print(line)
     if job["TrainingJobStatus"] != "Completed":
         return 1
-    fetched = api.fetch(stack, job, jobs_dir)
     print(f"results in {fetched.folder}/")
     for name, path in fetched.files.items():
         print(f"  {name + ':':<13} {path}")

@@ -66,11 +66,12 @@ def fetch(job: dict[str, Any], session: boto3.Session, jobs_dir: Path = DEFAULT_
             continue  # a job with nothing in /opt/ml/output/data leaves no output.tar.gz
         with tarfile.open(archive) as tar:
             tar.extractall(folder / part, filter="data")
-        files.update(_unpacked(folder, part, job.get("HyperParameters", {}).get("program") == "script"))
+        files.update(listed(folder, part, job.get("HyperParameters", {}).get("program") == "script"))
     return Fetched(folder=folder, files=files)
 
 
-def _unpacked(folder: Path, part: str, every_file: bool) -> dict[str, Path]:
+def listed(folder: Path, part: str, every_file: bool) -> dict[str, Path]:
+    """The results known by name in folder/part (every file of a script's), named by their path under folder."""
     if every_file:
         found = sorted(path for path in (folder / part).rglob("*") if path.is_file())
         return {path.relative_to(folder).as_posix(): path for path in found}

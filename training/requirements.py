@@ -44,9 +44,12 @@ def requirements_installed(folder: Path) -> Iterator[None]:
     if left_out:
         print(f"{REQUIREMENTS}: left out {'; '.join(left_out)}: the job runs on the image's versions", flush=True)
     previous = os.environ.get("PYTHONPATH")
+    missing = [line for line in kept if not _satisfied(_requirement(line))]
     with tempfile.TemporaryDirectory(prefix="script-packages-") as scratch:
         overlay = Path(scratch)
-        if kept:
+        if not missing:
+            print(f"{REQUIREMENTS}: the image has every package it names", flush=True)
+        else:
             print(f"installing {requirements} beside the image's packages", flush=True)
             packages = _install(kept, pins, folder, overlay)
             os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(packages), previous]))
@@ -107,6 +110,27 @@ def _install(lines: list[str], pins: Mapping[str, str], folder: Path, overlay: P
         sys.stderr.write(result.stderr)
         raise JobError(_failure(lines, result.stderr))
     return packages
+
+
+def _satisfied(requirement: Requirement | None, extra: str = "") -> bool:
+    """Whether the installed packages already meet a requirement and its extras, as pip would find."""
+    if requirement is None or requirement.url:
+        return False
+    if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
+        return True
+    try:
+        distribution = importlib.metadata.distribution(requirement.name)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    if not requirement.specifier.contains(distribution.version, prereleases=True):
+        return False
+    needed = [_requirement(line) for line in distribution.requires or []]
+    return all(
+        _satisfied(dependency, wanted)
+        for wanted in requirement.extras
+        for dependency in needed
+        if dependency and dependency.marker and not dependency.marker.evaluate({"extra": ""})
+    )
 
 
 def _failure(lines: list[str], stderr: str) -> str:

@@ -22,7 +22,7 @@ import ray
 import torch
 
 from launcher.local import layout
-from tests.training.toolkit import toolkit_env
+from tests.training.toolkit import toolkit_env, wheel
 from training.entrypoint import main
 from training.requirements import protected_versions, requirements_installed, split_requirements
 
@@ -174,16 +174,27 @@ def test_lines_that_would_replace_the_images_packages_are_left_out_and_named():
     assert {"numpy", "pyarrow", "filelock"} <= set(pins)  # what Ray and torch depend on is the image's too
 
 
-def test_a_file_of_packages_the_image_has_installs_nothing_again(tmp_path, capsys):
-    (tmp_path / "requirements.txt").write_text(IMAGE_PACKAGES)
+def test_a_file_of_packages_the_image_has_installs_nothing_again(tmp_path, monkeypatch, capsys):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(IMAGE_PACKAGES)
+    before = os.environ.get("PYTHONPATH")
+    started = time.monotonic()
+    with requirements_installed(tmp_path):
+        assert os.environ.get("PYTHONPATH") == before
+    alone = time.monotonic() - started
+    assert "requirements.txt: the image has every package it names" in capsys.readouterr().out
+
+    requirements.write_text(IMAGE_PACKAGES + "tinydep==1.0\n")  # one new package: pip runs, keeps the image's
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # pip finds tinydep in a local folder and nowhere else
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheel(tmp_path / "wheels")))
     started = time.monotonic()
     with requirements_installed(tmp_path):
         overlay = Path(os.environ["PYTHONPATH"].split(os.pathsep)[0])
-        installed = sorted(path.name for path in overlay.iterdir())
-    seconds = time.monotonic() - started
-    assert installed == ["image.pth"]  # every line was satisfied by the image's own packages
+        installed = sorted(path.name for path in overlay.iterdir() if path.name != "__pycache__")
+    with_pip = time.monotonic() - started
+    assert installed == ["image.pth", "tinydep-1.0.dist-info", "tinydep.py"]
     assert "left out" not in capsys.readouterr().out
-    print(f"a requirements.txt of {len(IMAGE_PACKAGES.split())} packages the image has: {seconds:.1f} s")
+    print(f"requirements.txt of {len(IMAGE_PACKAGES.split())} image packages: {alone:.1f} s; with a new one: {with_pip:.1f} s")
 
 
 def test_a_tune_script_with_default_storage_keeps_its_results_in_the_uploaded_output(tmp_path):

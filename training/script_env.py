@@ -8,7 +8,9 @@ It follows `sagemaker_training.environment.Environment.to_env_vars()` and `.to_c
 sagemaker-training 5.1.4, which the tests compare it with for the same folder layout.
 
 Hyperparameters are the toolkit's: every given one except the platform's (`sagemaker_*`) and ours
-(`program`, `entry-script`), each value decoded as JSON where it parses (`"0.1"` -> 0.1).
+(`program`, `entry-script`, and the cluster's `storage-path` and `hosts-timeout`, which the launcher adds
+to jobs on several hosts and a script gets as Ray's default storage path instead), each value decoded as
+JSON where it parses (`"0.1"` -> 0.1).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from training.contract import JobEnvironment
-from training.hyperparameters import ESTIMATOR_PROGRAM, SCRIPT_OWN, canonical_name
+from training.hyperparameters import CLUSTER_SETTINGS, ESTIMATOR_PROGRAM, SCRIPT_OWN, canonical_name
 
 PROGRAM = ESTIMATOR_PROGRAM
 SUBMIT_DIRECTORY = "sagemaker_submit_directory"  # sagemaker_training.params.SUBMIT_DIR_PARAM: its code
@@ -44,7 +46,9 @@ def script_hyperparameters(given: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: decoded(value)
         for key, value in given.items()
-        if key not in _TOOLKIT_SETTINGS and not key.startswith("sagemaker_") and canonical_name(key) not in SCRIPT_OWN
+        if key not in _TOOLKIT_SETTINGS
+        and not key.startswith("sagemaker_")
+        and canonical_name(key) not in SCRIPT_OWN | CLUSTER_SETTINGS
     }
 
 

@@ -150,7 +150,8 @@ def test_a_failure_reason_keeps_the_end_of_one_overlong_line():
 def test_with_program_script_every_other_hyperparameter_is_the_scripts_not_ours():
     hp = Hyperparameters.from_strings({"Program": "script", "entry_script": "job.py", "epochs": "0", "lr": "x"})
     assert (hp.program, hp.entry_script, hp.epochs) == ("script", "job.py", Hyperparameters().epochs)
-    assert script_arguments({"program": "script", "entry-script": "job.py", "epochs": "0", "flag": "true"}) == [
+    cluster = {"storage-path": "s3://bucket/ray", "hosts-timeout": "60"}  # the cluster's, as the launcher adds them
+    assert script_arguments({"program": "script", "entry-script": "job.py", "epochs": "0", "flag": "true", **cluster}) == [
         "--epochs", "0", "--flag", "True"  # the toolkit's formats: JSON-decoded values, str() of each
     ]
     with pytest.raises(JobError, match="unknown hyperparameter 'lr'"):

@@ -35,9 +35,8 @@ def test_run_with_the_local_executor_needs_no_stack(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env["STACK_OUTPUTS"] = str(tmp_path / "no-outputs.json")  # make deploy never ran
 
-    result = run_make(
-        "run", env, f"SCRIPT={code / 'job.py'}", f"DATA={data}", f"ARGS=--executor local --jobs-dir {jobs} --greeting hi"
-    )
+    args = f"ARGS=--executor local --jobs-dir {jobs} --greeting hi"
+    result = run_make("run", env, f"SCRIPT={code / 'job.py'}", f"DATA={data}", args)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (folder,) = jobs.iterdir()

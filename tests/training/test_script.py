@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from launcher.local import layout
-from tests.training.toolkit import toolkit_env, wheel
+from tests.training.toolkit import assert_same_variables, toolkit_env, wheel
 from training.entrypoint import main
 from training.errors import JobError
 from training.hyperparameters import Hyperparameters
@@ -96,13 +96,7 @@ def test_the_script_joins_the_jobs_cluster(failed_run):
 
 
 def test_the_sm_variables_are_the_toolkits_for_the_same_layout(failed_run):
-    seen, reference = failed_run["seen"]["sm"], failed_run["reference"]
-    assert set(seen) == set(reference)
-    for name in reference:
-        expected, got = reference[name], seen[name]
-        if expected.startswith(("{", "[")):
-            expected, got = json.loads(expected), json.loads(got)
-        assert got == expected, name
+    assert_same_variables(failed_run["seen"]["sm"], failed_run["reference"])
 
 
 def test_the_example_search_runs_as_program_script(tmp_path, digits):
@@ -151,7 +145,8 @@ def test_with_program_script_every_other_hyperparameter_is_the_scripts_not_ours(
     hp = Hyperparameters.from_strings({"Program": "script", "entry_script": "job.py", "epochs": "0", "lr": "x"})
     assert (hp.program, hp.entry_script, hp.epochs) == ("script", "job.py", Hyperparameters().epochs)
     cluster = {"storage-path": "s3://bucket/ray", "hosts-timeout": "60"}  # the cluster's, as the launcher adds them
-    assert script_arguments({"program": "script", "entry-script": "job.py", "epochs": "0", "flag": "true", **cluster}) == [
+    given = {"program": "script", "entry-script": "job.py", "epochs": "0", "flag": "true", **cluster}
+    assert script_arguments(given) == [
         "--epochs", "0", "--flag", "True"  # the toolkit's formats: JSON-decoded values, str() of each
     ]
     with pytest.raises(JobError, match="unknown hyperparameter 'lr'"):

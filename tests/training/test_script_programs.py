@@ -22,7 +22,7 @@ import ray
 import torch
 
 from launcher.local import layout
-from tests.training.toolkit import toolkit_env, wheel
+from tests.training.toolkit import assert_same_variables, toolkit_env, wheel
 from training.entrypoint import main
 from training.requirements import protected_versions, requirements_installed, split_requirements
 
@@ -137,13 +137,7 @@ def test_an_sdk_estimators_program_runs_from_its_s3_sourcedir_with_the_toolkits_
 
 
 def test_the_sdk_programs_sm_variables_are_the_toolkits(sdk_run):
-    seen, reference = sdk_run["seen"]["sm"], sdk_run["reference"]
-    assert set(seen) == set(reference)
-    for name in reference:
-        expected, got = reference[name], seen[name]
-        if expected.startswith(("{", "[")):
-            expected, got = json.loads(expected), json.loads(got)
-        assert got == expected, name
+    assert_same_variables(sdk_run["seen"]["sm"], sdk_run["reference"])
 
 
 def test_a_script_without_ray_init_is_already_on_the_jobs_cluster(sdk_run):
@@ -194,7 +188,8 @@ def test_a_file_of_packages_the_image_has_installs_nothing_again(tmp_path, monke
     with_pip = time.monotonic() - started
     assert installed == ["image.pth", "tinydep-1.0.dist-info", "tinydep.py"]
     assert "left out" not in capsys.readouterr().out
-    print(f"requirements.txt of {len(IMAGE_PACKAGES.split())} image packages: {alone:.1f} s; with a new one: {with_pip:.1f} s")
+    count = len(IMAGE_PACKAGES.split())
+    print(f"requirements.txt of {count} image packages: {alone:.1f} s; with a new one: {with_pip:.1f} s")
 
 
 def test_a_tune_script_with_default_storage_keeps_its_results_in_the_uploaded_output(tmp_path):

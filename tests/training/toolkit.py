@@ -17,7 +17,8 @@ def wheel(folder: Path) -> Path:
     with zipfile.ZipFile(path, "w") as wheel:
         wheel.writestr("tinydep.py", "VALUE = 42\n")
         wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n")
-        wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        tags = "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        wheel.writestr(f"{info}/WHEEL", tags)
         wheel.writestr(f"{info}/RECORD", "")
     return folder
 
@@ -34,9 +35,20 @@ from sagemaker_training.environment import Environment
 hps = json.loads(sys.argv[1])
 json.dump(Environment(hyperparameters=hps).to_env_vars(), sys.stdout)
 """
-    env = {"SAGEMAKER_BASE_DIR": str(root), "HOME": os.environ["HOME"], "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {"SAGEMAKER_BASE_DIR": str(root), "HOME": os.environ["HOME"], "PATH": "/usr/bin:/bin"}
+    env["AWS_DEFAULT_REGION"] = "us-east-1"
     done = subprocess.run(
         [sys.executable, "-c", code, json.dumps(hyperparameters)], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def assert_same_variables(seen: dict[str, str], reference: dict[str, str]) -> None:
+    """The same SM_* names, and each the same value (JSON ones compared as what they decode to)."""
+    assert set(seen) == set(reference)
+    for name in reference:
+        expected, got = reference[name], seen[name]
+        if expected.startswith(("{", "[")):
+            expected, got = json.loads(expected), json.loads(got)
+        assert got == expected, name

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import os
+import re
 import site
 import subprocess
 import sys
@@ -134,17 +135,18 @@ def _satisfied(requirement: Requirement | None, extra: str = "") -> bool:
 
 
 def _failure(lines: list[str], stderr: str) -> str:
-    """One sentence: the line pip could not satisfy beside the image's versions, and pip's own last word."""
+    """One sentence: the line pip could not satisfy beside the image's versions, and why."""
     errors = [line.strip() for line in stderr.splitlines() if line.strip()]
     last = errors[-1] if errors else "no output"
+    numbered = re.search(r"requirements\.txt \(line (\d+)\)", stderr)  # pip names a conflict's line so
     words = " ".join(errors).lower()
-    named = next((line for line in lines if (req := _requirement(line)) and req.name.lower() in words), None)
+    by_name = (line for line in lines if (req := _requirement(line)) and req.name.lower() in words)
+    named = lines[int(numbered[1]) - 1] if numbered and int(numbered[1]) <= len(lines) else next(by_name, None)
+    head = f"installing the script's {REQUIREMENTS} failed"
     if named is None:
-        return f"installing the script's {REQUIREMENTS} failed: {last}"
-    return (
-        f"installing the script's {REQUIREMENTS} failed: line '{named}' cannot be satisfied beside "
-        f"the image's packages ({last})"
-    )
+        return f"{head}: {last}"
+    why = "what it depends on conflicts with the image's versions" if "conflicting dependencies" in stderr else last
+    return f"{head}: line '{named}' cannot be satisfied beside the image's packages ({why})"
 
 
 def _requirement(text: str) -> Requirement | None:

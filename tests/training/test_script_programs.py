@@ -24,6 +24,7 @@ import torch
 from launcher.local import layout
 from tests.training.toolkit import assert_same_variables, toolkit_env, wheel
 from training.entrypoint import main
+from training.errors import JobError
 from training.requirements import protected_versions, requirements_installed, split_requirements
 
 SDK_TRAIN = """
@@ -190,6 +191,19 @@ def test_a_file_of_packages_the_image_has_installs_nothing_again(tmp_path, monke
     assert "left out" not in capsys.readouterr().out
     count = len(IMAGE_PACKAGES.split())
     print(f"requirements.txt of {count} image packages: {alone:.1f} s; with a new one: {with_pip:.1f} s")
+
+
+def test_a_requirement_that_needs_another_numpy_fails_in_one_sentence_naming_its_line(tmp_path, monkeypatch):
+    (tmp_path / "requirements.txt").write_text("pandas\ntinydep==1.0\n")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # pip finds tinydep in a local folder and nowhere else
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheel(tmp_path / "wheels", requires="numpy<1")))
+
+    with pytest.raises(JobError) as raised, requirements_installed(tmp_path):
+        pass
+
+    message = str(raised.value)
+    assert message.startswith("installing the script's requirements.txt failed: line 'tinydep==1.0' cannot be ")
+    assert "\n" not in message
 
 
 def test_a_tune_script_with_default_storage_keeps_its_results_in_the_uploaded_output(tmp_path):

@@ -9,14 +9,15 @@ import zipfile
 from pathlib import Path
 
 
-def wheel(folder: Path) -> Path:
-    """A minimal pure-Python wheel, tinydep 1.0 (VALUE = 42), so pip installs it with no index."""
+def wheel(folder: Path, requires: str = "") -> Path:
+    """A minimal pure-Python wheel, tinydep 1.0 (VALUE = 42; requiring `requires`), so pip needs no index."""
     folder.mkdir(parents=True)
     path = folder / "tinydep-1.0-py3-none-any.whl"
     info = "tinydep-1.0.dist-info"
     with zipfile.ZipFile(path, "w") as wheel:
         wheel.writestr("tinydep.py", "VALUE = 42\n")
-        wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n")
+        needs = f"Requires-Dist: {requires}\n" if requires else ""
+        wheel.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n{needs}")
         tags = "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
         wheel.writestr(f"{info}/WHEEL", tags)
         wheel.writestr(f"{info}/RECORD", "")

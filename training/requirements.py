@@ -103,7 +103,7 @@ def _install(lines: list[str], pins: Mapping[str, str], folder: Path, overlay: P
     python = environment / "bin" / "python"
     packages = Path(sysconfig.get_path("purelib", vars={"base": str(environment), "platbase": str(environment)}))
     (packages / "image.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    (overlay / "requirements.txt").write_text("\n".join(lines) + "\n")
+    (overlay / "requirements.txt").write_text("".join(f"{_anchored(line, folder)}\n" for line in lines))
     (overlay / "constraints.txt").write_text("".join(f"{name}=={version}\n" for name, version in sorted(pins.items())))
     pip = [str(python), *_PIP, "-r", str(overlay / "requirements.txt"), "-c", str(overlay / "constraints.txt")]
     result = subprocess.run(pip, cwd=folder, stderr=subprocess.PIPE, text=True)
@@ -111,6 +111,14 @@ def _install(lines: list[str], pins: Mapping[str, str], folder: Path, overlay: P
         sys.stderr.write(result.stderr)
         raise JobError(_failure(lines, result.stderr))
     return packages
+
+
+def _anchored(line: str, folder: Path) -> str:
+    """A line as pip reads it from folder: a nested `-r`/`-c` file named relative to the user's file."""
+    option, _, path = line.partition(" ")
+    if option in ("-r", "--requirement", "-c", "--constraint") and path.strip():
+        return f"{option} {(folder / path.strip()).resolve()}"
+    return line
 
 
 def _satisfied(requirement: Requirement | None, extra: str = "") -> bool:

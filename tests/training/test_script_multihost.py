@@ -11,12 +11,15 @@ from tests.training.test_multihost import _finish, _log, _nothing_left, _start, 
 NO_INIT = """
 import json, os, socket
 import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-@ray.remote(num_cpus=1, scheduling_strategy="SPREAD")
+@ray.remote(num_cpus=1)
 def where():
     return socket.gethostname()
 
-seen = {"cpus": ray.cluster_resources()["CPU"], "hosts": sorted(set(ray.get([where.remote() for _ in range(4)])))}
+nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
+on_each = [where.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote() for node in nodes]
+seen = {"cpus": ray.cluster_resources()["CPU"], "hosts": sorted(ray.get(on_each))}
 with open(os.path.join(os.environ["SM_MODEL_DIR"], "seen.json"), "w") as out:
     json.dump(seen, out)
 """

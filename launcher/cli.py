@@ -97,7 +97,7 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
     )
     verb.add_argument("--no-wait", action="store_true", help="return once the job is submitted")
     verb.add_argument(
-        "--data", type=Path, default=None, help="--executor local without a stack: a folder of channel folders"
+        "--local-data", type=Path, default=None, help="--executor local, no stack: a folder of channel folders"
     )
     verb.add_argument(
         "--executor", choices=EXECUTORS, default="sagemaker", help="where the job runs (default sagemaker)"
@@ -145,7 +145,7 @@ def _data(args: argparse.Namespace, _: list[str]) -> int:
 def _job(args: argparse.Namespace, extra: list[str]) -> int:
     spec = _spec(args, args.verb, api.hyperparameters(args.verb, extra))
     if _without_stack(args, spec):
-        return _report(*local_folders.run_here(spec, None, args.data, args.jobs_dir))
+        return _report(*local_folders.run_here(spec, None, args.local_data, args.jobs_dir))
     return _launch(Stack.load(args.outputs, args.stack), spec, args)
 
 
@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     hyperparameters = api.script_hyperparameters(packed.entry_script, extra)
     here = _spec(args, "script", hyperparameters, {"code": str(packed.folder)})
     if _without_stack(args, here):
-        return _report(*local_folders.run_here(here, packed, args.data, args.jobs_dir))
+        return _report(*local_folders.run_here(here, packed, args.local_data, args.jobs_dir))
     stack = Stack.load(args.outputs, args.stack)
     spec = _spec(args, "script", hyperparameters, {"code": packed.uri(stack)})
     sent = api.upload_code(stack, packed)

@@ -2,7 +2,7 @@
 
 With no stack there is no data bucket to lay the channels out from and no output path to send the
 results to. So the channels are folders on this machine (a script's packed folder as `code`; each
-folder in `--data` as a channel of its name, or the digits when no `--data` is given, as `make data`
+folder in `--local-data` as a channel of its name, or the digits when no `--data` is given, as `make data`
 uploads them), and model/ and output/ land in jobs/<job-name>/ as `make logs` unpacks them there.
 The rest is the local executor's own (launcher/local.py): the same folder layout, the same entry point.
 """
@@ -65,7 +65,7 @@ def _channels(scratch: Path, packed: Packed | None, data: Path | None) -> dict[s
     if data is None:
         channels = write_digits(scratch / "data")
     elif not data.is_dir():
-        raise LauncherError(f"--data {data} is not a folder: give a folder of channel folders (training/, testing/)")
+        raise LauncherError(f"--local-data {data} is not a folder: give a folder of channel folders (training/, ...)")
     else:
         channels = {path.name: path for path in sorted(data.iterdir()) if path.is_dir()}
     if packed is not None:

@@ -26,7 +26,8 @@ tune: $(INSTALLED) ## run the hyperparameter search as a training job (ARGS as f
 	$(LAUNCHER) tune $(LAUNCHER_STACK) $(LAUNCHER_IMAGE) $(ARGS)
 
 run: $(INSTALLED) ## run SCRIPT=your/job.py as a training job; its folder goes up as the code channel (ARGS as for train, plus the script's)
-	$(LAUNCHER) run $(LAUNCHER_STACK) $(LAUNCHER_IMAGE) $(if $(SCRIPT),--script '$(SCRIPT)') $(if $(DATA),--data '$(DATA)') $(ARGS)
+	$(LAUNCHER) run $(LAUNCHER_STACK) $(LAUNCHER_IMAGE) $(if $(SCRIPT),--script '$(SCRIPT)') \
+		$(if $(DATA),--local-data '$(DATA)') $(ARGS)
 
 status: $(INSTALLED) ## show a job's status (JOB=name)
 	$(LAUNCHER) status $(LAUNCHER_STACK) '$(JOB)'

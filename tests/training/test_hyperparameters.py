@@ -24,8 +24,14 @@ def test_json_encoded_strings_from_older_sdks_are_accepted():
 
 
 def test_platform_keys_are_ignored():
-    hp = Hyperparameters.from_strings({"sagemaker_program": "x", "_tuning_objective_metric": "loss"})
+    hp = Hyperparameters.from_strings({"sagemaker_region": '"us-east-1"', "_tuning_objective_metric": "loss"})
     assert hp == Hyperparameters()
+
+
+def test_an_estimators_sagemaker_program_means_program_script_and_the_rest_is_the_scripts():
+    hp = Hyperparameters.from_strings({"sagemaker_program": '"train.py"', "epochs": "0", "lr": "0.1"})
+    assert (hp.program, hp.epochs) == ("script", Hyperparameters().epochs)
+    assert Hyperparameters.from_strings({"sagemaker_program": '"x.py"', "program": "train"}).program == "train"
 
 
 def test_round_trip_through_strings():

@@ -21,8 +21,10 @@ _PLATFORM_PREFIXES = ("sagemaker_", "_")
 SCRIPT_OWN = frozenset({"program", "entry_script"})
 # How a job's hosts form its Ray cluster: read for every program; a script sees them too (its storage path).
 CLUSTER_SETTINGS = frozenset({"storage_path", "hosts_timeout"})
-# The script a SageMaker SDK framework estimator names (sagemaker_training.params.USER_PROGRAM_PARAM).
+# What a SageMaker SDK framework estimator names: the script and its code (training/script_source.py);
+# sagemaker_training.params.USER_PROGRAM_PARAM and SUBMIT_DIR_PARAM.
 ESTIMATOR_PROGRAM = "sagemaker_program"
+ESTIMATOR_CODE = "sagemaker_submit_directory"
 
 
 def canonical_name(key: str) -> str:

@@ -19,15 +19,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from training.contract import JobEnvironment
-from training.hyperparameters import CLUSTER_SETTINGS, ESTIMATOR_PROGRAM, SCRIPT_OWN, canonical_name
+from training.hyperparameters import CLUSTER_SETTINGS, ESTIMATOR_CODE, ESTIMATOR_PROGRAM, SCRIPT_OWN, canonical_name
 
-PROGRAM = ESTIMATOR_PROGRAM
-SUBMIT_DIRECTORY = "sagemaker_submit_directory"  # sagemaker_training.params.SUBMIT_DIR_PARAM: its code
 # sagemaker_training.params.SAGEMAKER_HYPERPARAMETERS: the toolkit's own settings, neither hps nor framework params.
 _TOOLKIT_SETTINGS = frozenset(
     {
-        PROGRAM,
-        SUBMIT_DIRECTORY,
+        ESTIMATOR_PROGRAM,
+        ESTIMATOR_CODE,
         "sagemaker_enable_cloudwatch_metrics",
         "sagemaker_region",
         "sagemaker_container_log_level",

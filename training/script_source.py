@@ -22,7 +22,8 @@ import pyarrow.fs
 
 from training.contract import JobEnvironment
 from training.errors import JobError
-from training.script_env import PROGRAM, SUBMIT_DIRECTORY, decoded
+from training.hyperparameters import ESTIMATOR_CODE, ESTIMATOR_PROGRAM
+from training.script_env import decoded
 
 CODE_CHANNEL = "code"
 
@@ -43,7 +44,7 @@ class ScriptSource:
 def script_source(env: JobEnvironment) -> ScriptSource:
     """The job's script: sagemaker_program's when given, else entry-script's in the code channel."""
     given = env.given_hyperparameters
-    if PROGRAM in given:
+    if ESTIMATOR_PROGRAM in given:
         return _estimator_source(env, given)
     name = env.hyperparameters.entry_script
     if not name:
@@ -53,14 +54,14 @@ def script_source(env: JobEnvironment) -> ScriptSource:
 
 
 def _estimator_source(env: JobEnvironment, given: Mapping[str, Any]) -> ScriptSource:
-    name = str(decoded(given[PROGRAM]))
+    name, what = str(decoded(given[ESTIMATOR_PROGRAM])), f"hyperparameter '{ESTIMATOR_PROGRAM}'"
     folder = (env.paths.base_dir / "code").resolve()
-    submitted = given.get(SUBMIT_DIRECTORY)
+    submitted = given.get(ESTIMATOR_CODE)
     if submitted is None:  # the toolkit's default: the code is already in /opt/ml/code
-        return _checked(ScriptSource(folder, name, str(folder)), PROGRAM, str(folder))
+        return _checked(ScriptSource(folder, name, str(folder)), what, str(folder))
     uri = str(decoded(submitted))
     download_and_extract(uri, folder)
-    return _checked(ScriptSource(folder, name, uri), PROGRAM, uri)
+    return _checked(ScriptSource(folder, name, uri), what, uri)
 
 
 def _checked(source: ScriptSource, what: str, where: str) -> ScriptSource:
@@ -86,7 +87,7 @@ def download_and_extract(uri: str, folder: Path) -> None:
         archive = _local_copy(uri, Path(scratch)) if uri.startswith("s3://") else Path(uri)
         if not (archive.is_file() and tarfile.is_tarfile(archive)):
             kinds = "an s3:// tarball, a folder or a tarball"
-            raise JobError(f"hyperparameter '{SUBMIT_DIRECTORY}' must be {kinds}, got '{uri}'")
+            raise JobError(f"hyperparameter '{ESTIMATOR_CODE}' must be {kinds}, got '{uri}'")
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(folder, filter="data")
 

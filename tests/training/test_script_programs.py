@@ -206,6 +206,24 @@ def test_a_requirement_that_needs_another_numpy_fails_in_one_sentence_naming_its
     assert "\n" not in message
 
 
+def test_a_bad_sagemaker_program_or_submit_directory_is_one_sentence_before_ray_starts(tmp_path):
+    code = tmp_path / "source"
+    code.mkdir()
+    (code / "train.py").write_text("")
+    (tmp_path / "notes.txt").write_text("not a tarball")
+    cases = {
+        "missing.py": (str(code), f"hyperparameter 'sagemaker_program' names no file in {code}, got 'missing.py'"),
+        "train.py": (str(tmp_path / "notes.txt"), "hyperparameter 'sagemaker_submit_directory' must be an s3:// "),
+    }
+    for number, (program, (submitted, message)) in enumerate(cases.items()):
+        root = tmp_path / f"job{number}"
+        layout(root, {"sagemaker_program": json.dumps(program), "sagemaker_submit_directory": json.dumps(submitted)}, {})
+
+        assert main([], {"SM_BASE_DIR": str(root), **CAPACITY}) == 1
+
+        assert (root / "output" / "failure").read_text().startswith(message)
+
+
 def test_a_tune_script_with_default_storage_keeps_its_results_in_the_uploaded_output(tmp_path):
     code = tmp_path / "source"
     code.mkdir()

@@ -18,7 +18,8 @@ def where():
     return socket.gethostname()
 
 nodes = [node["NodeID"] for node in ray.nodes() if node["Alive"]]
-on_each = [where.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote() for node in nodes]
+pinned = [NodeAffinitySchedulingStrategy(node, soft=False) for node in nodes]
+on_each = [where.options(scheduling_strategy=strategy).remote() for strategy in pinned]
 seen = {"cpus": ray.cluster_resources()["CPU"], "hosts": sorted(ray.get(on_each))}
 with open(os.path.join(os.environ["SM_MODEL_DIR"], "seen.json"), "w") as out:
     json.dump(seen, out)

@@ -217,7 +217,8 @@ def test_a_bad_sagemaker_program_or_submit_directory_is_one_sentence_before_ray_
     }
     for number, (program, (submitted, message)) in enumerate(cases.items()):
         root = tmp_path / f"job{number}"
-        layout(root, {"sagemaker_program": json.dumps(program), "sagemaker_submit_directory": json.dumps(submitted)}, {})
+        estimator = {"sagemaker_program": json.dumps(program), "sagemaker_submit_directory": json.dumps(submitted)}
+        layout(root, estimator, {})
 
         assert main([], {"SM_BASE_DIR": str(root), **CAPACITY}) == 1
 

@@ -24,7 +24,6 @@ def launcher_env(aws_env: dict[str, str], deployed: dict[str, str], tmp_path_fac
     image.write_text(f"{deployed['RepositoryUri']}:{IMAGE_TAG}\n")
     return {
         **aws_env,
-        "SAGEMAKER_VALIDATE_ROLE": "false",  # moto answers no IAM policy simulation
         "AWS_EC2_METADATA_DISABLED": "true",
         "STACK_OUTPUTS": str(outputs),
         "IMAGE_URI_FILE": str(image),
@@ -50,7 +49,6 @@ def session(aws_env: dict[str, str]) -> boto3.Session:
 def moto_env(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process calls reach moto as make's subprocesses do."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_env["AWS_ENDPOINT_URL"])
-    monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,6 @@ def executed(launcher_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_
     """The notebook after a run with the local executor on moto (the kernel inherits this environment)."""
     for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION"):
         monkeypatch.setenv(name, launcher_env[name])
-    monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     (index,) = [i for i, cell in enumerate(notebook.cells) if "parameters" in cell.metadata.get("tags", [])]

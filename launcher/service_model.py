@@ -45,7 +45,7 @@ def problems(request: dict[str, Any], name: str = CREATE_TRAINING_JOB) -> list[s
     """Every rule of the model the request breaks, each as `Member.Path: what is wrong`."""
     shape = operation(name).input_shape
     report = ParamValidator().validate(request, shape)
-    found = [str(error) for error in report.errors] if report.has_errors() else []
+    found = report.generate_report().splitlines() if report.has_errors() else []
     return found + list(_broken(request, shape, ""))
 
 

@@ -42,18 +42,24 @@ def explicit_image(explicit: str | None = None) -> str | None:
 def newest_pushed(stack: Stack, session: boto3.Session) -> str:
     """`<repository URI>:<tag>` of the stack repository's most recently pushed `make push-image` tag."""
     registry, name = stack.repository_uri.split(".", 1)[0], stack.repository_uri.split("/", 1)[1]
-    tagged = [
-        (image["imagePushedAt"], tag)
-        for image in _images(session.client("ecr"), registry, name)
-        for tag in image.get("imageTags", [])
-        if TAG_PATTERN.fullmatch(tag)
-    ]
-    if not tagged:
+    tag = newest_tag(_images(session.client("ecr"), registry, name))
+    if tag is None:
         raise LauncherError(
             f"no training image in {stack.repository_uri} or {DEFAULT_URI_FILE}: run make push-image first"
             " (or give one with --image / IMAGE_URI)"
         )
-    return f"{stack.repository_uri}:{max(tagged)[1]}"
+    return f"{stack.repository_uri}:{tag}"
+
+
+def newest_tag(images: list[dict[str, Any]]) -> str | None:
+    """The tag, of `make push-image`'s shape, of the most recently pushed of DescribeImages' imageDetails."""
+    tagged = [
+        (image["imagePushedAt"], tag)
+        for image in images
+        for tag in image.get("imageTags", [])
+        if TAG_PATTERN.fullmatch(tag)
+    ]
+    return max(tagged)[1] if tagged else None
 
 
 def _images(ecr, registry: str, name: str) -> list[dict[str, Any]]:

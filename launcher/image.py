@@ -31,7 +31,13 @@ def image_uri(
     if given:
         return given
     recorded = uri_file.read_text().strip() if uri_file.is_file() else ""
-    return recorded or newest_pushed(stack, session)
+    found = recorded or newest_pushed(stack, session)
+    if found is None:
+        raise LauncherError(
+            f"no training image in {stack.repository_uri} or {uri_file}: run make push-image first"
+            " (or give one with --image / IMAGE_URI)"
+        )
+    return found
 
 
 def explicit_image(explicit: str | None = None) -> str | None:
@@ -39,16 +45,11 @@ def explicit_image(explicit: str | None = None) -> str | None:
     return explicit or os.environ.get(ENV_VAR, "").strip() or None
 
 
-def newest_pushed(stack: Stack, session: boto3.Session) -> str:
-    """`<repository URI>:<tag>` of the stack repository's most recently pushed `make push-image` tag."""
+def newest_pushed(stack: Stack, session: boto3.Session) -> str | None:
+    """`<repository URI>:<tag>` of the stack repository's most recently pushed `make push-image` tag, if any."""
     registry, name = stack.repository_uri.split(".", 1)[0], stack.repository_uri.split("/", 1)[1]
     tag = newest_tag(_images(session.client("ecr"), registry, name))
-    if tag is None:
-        raise LauncherError(
-            f"no training image in {stack.repository_uri} or {DEFAULT_URI_FILE}: run make push-image first"
-            " (or give one with --image / IMAGE_URI)"
-        )
-    return f"{stack.repository_uri}:{tag}"
+    return f"{stack.repository_uri}:{tag}" if tag else None
 
 
 def newest_tag(images: list[dict[str, Any]]) -> str | None:

@@ -34,7 +34,7 @@ def operation(name: str = CREATE_TRAINING_JOB) -> OperationModel:
 
 
 def limit(member_path: str, key: str, name: str = CREATE_TRAINING_JOB) -> Any:
-    """A member's `min`, `max` or `pattern` from the model, e.g. limit("ResourceConfig.KeepAlivePeriodInSeconds", "max")."""
+    """A member's `min`, `max` or `pattern` in the model: limit("ResourceConfig.KeepAlivePeriodInSeconds", "max")."""
     shape: Shape = operation(name).input_shape
     for part in member_path.split("."):
         shape = shape.members[part]

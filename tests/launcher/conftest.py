@@ -72,7 +72,7 @@ def record(moto_endpoint: str) -> Callable[[Callable[[], object]], list[dict]]:
         requests = [json.loads(line) for line in call("download-recording").decode().splitlines() if line.strip()]
         for request in requests:
             if request.get("body_encoded") and request.get("body"):
-                request["body"] = base64.b64decode(request["body"]).decode()
+                request["body"] = base64.b64decode(request["body"]).decode(errors="replace")  # uploads are binary
         return requests
 
     return recording

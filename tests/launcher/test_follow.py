@@ -49,7 +49,7 @@ class FakeService:
             self.streams.setdefault(f"{TrainingJobName}/{stream}", []).extend(messages)
         return {"TrainingJobName": TrainingJobName, "TrainingJobStatus": status, "SecondaryStatus": secondary}
 
-    def describe_log_streams(self, logGroupName: str, logStreamNamePrefix: str, nextToken: str = "0") -> dict:  # noqa: N803
+    def describe_log_streams(self, logGroupName, logStreamNamePrefix, nextToken="0") -> dict:  # noqa: N803
         assert logGroupName == LOG_GROUP
         if nextToken == "0":
             self._deliver_late_lines(logStreamNamePrefix)

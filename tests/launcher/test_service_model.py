@@ -5,6 +5,7 @@ The requests come from the trainer's own builder (launcher/trainer.py job_reques
 """
 
 import copy
+import os
 import re
 
 import boto3
@@ -56,6 +57,10 @@ def requests(session: boto3.Session) -> dict[str, dict]:
 @pytest.mark.parametrize("shape", SHAPES)
 def test_every_request_shape_passes_the_service_model(requests: dict[str, dict], shape: str) -> None:
     assert problems(requests[shape]) == []
+
+
+def test_the_sdks_role_check_is_off_only_while_the_launcher_builds(requests: dict[str, dict]) -> None:
+    assert "SAGEMAKER_VALIDATE_ROLE" not in os.environ  # the launcher's own switch leaves nothing behind
 
 
 def test_the_shapes_differ_where_they_should(requests: dict[str, dict]) -> None:

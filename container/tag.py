@@ -9,6 +9,7 @@ and never collides with another push in a repository whose tags are immutable.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -16,6 +17,8 @@ from pathlib import Path
 
 
 BUILD_HASH_LENGTH = 8
+# Every tag `make push-image` gives (container/push.py): `<commit>[-dirty-<time>]-<build hash>[-gpu]`.
+TAG_PATTERN = re.compile(rf"[0-9a-f]{{12,40}}(-dirty-\d{{14}})?-[0-9a-f]{{{BUILD_HASH_LENGTH}}}(-gpu)?")
 
 
 class DirtyTree(Exception):

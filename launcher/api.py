@@ -26,13 +26,13 @@ from launcher.code_channel import pack as pack_code
 from launcher.code_channel import upload as send_code
 from launcher.data import Uploaded, upload
 from launcher.errors import LauncherError
-from launcher.image import image_uri
+from launcher.image import DEFAULT_URI_FILE, explicit_image, image_uri
 from launcher.request import JobSpec, hyperparameters, script_hyperparameters
 from launcher.results import Fetched
 from launcher.stack import Stack
 from launcher.submit import require_data
 from launcher.submit import submit as send
-from launcher.trainer import build_trainer, job_request
+from launcher.trainer import job_request
 
 __all__ = [
     "Fetched",
@@ -43,6 +43,7 @@ __all__ = [
     "Uploaded",
     "describe",
     "fetch",
+    "find_image",
     "follow",
     "hyperparameters",
     "pack_code",
@@ -71,12 +72,22 @@ def upload_code(stack: Stack, packed: Packed, session: boto3.Session | None = No
     return send_code(packed, stack, session_for(stack, session))
 
 
+def find_image(
+    stack: Stack, image: str | None = None, uri_file: Path = DEFAULT_URI_FILE, session: boto3.Session | None = None
+) -> str:
+    """The training image: image or IMAGE_URI, else uri_file's, else the stack repository's newest push."""
+    return image_uri(stack, session_for(stack, session), image, uri_file)
+
+
 def submit(stack: Stack, spec: JobSpec, image: str | None = None, session: boto3.Session | None = None) -> str:
-    """Start the job on SageMaker and return its name; nothing is sent unless every check passes."""
-    uri = image_uri(image)
+    """Start the job on SageMaker and return its name; nothing is sent unless every check passes.
+
+    image: a URI, or None for find_image's choice (IMAGE_URI, build/image-uri.txt, the repository's newest).
+    """
     session = session_for(stack, session)
+    uri = image_uri(stack, session, image)
     require_data(stack, session)
-    return send(build_trainer(stack, uri, spec, session))
+    return send(job_request(stack, uri, spec, session), session)
 
 
 def run_local(
@@ -89,9 +100,9 @@ def run_local(
 ) -> dict[str, Any]:
     """Run the same request on this machine (in the image when a container tool is given); describe the result."""
     session = session_for(stack, session)
-    uri = image_uri(image) if tool else (image or f"{stack.repository_uri}:local")
+    uri = image_uri(stack, session, image) if tool else (explicit_image(image) or f"{stack.repository_uri}:local")
     require_data(stack, session)
-    request = job_request(build_trainer(stack, uri, spec, session))
+    request = job_request(stack, uri, spec, session)
     echo(f"running {request['TrainingJobName']} on this machine")
     return local_job.run_request(request, session, tool, echo)
 

@@ -23,7 +23,7 @@ from launcher.aws import NO_CREDENTIALS
 from launcher.code_channel import DEFAULT_LIMIT_MIB
 from launcher.errors import LauncherError, service_answer
 from launcher.follow import status_text
-from launcher.image import DEFAULT_URI_FILE, image_uri
+from launcher.image import DEFAULT_URI_FILE
 from launcher.jobs import HEADER, row
 from launcher.request import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_RUNTIME, EXECUTORS, MAX_KEEP_ALIVE, JobSpec
 from launcher.stack import DEFAULT_OUTPUTS, Stack
@@ -90,7 +90,7 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
         "--max-runtime", type=int, default=DEFAULT_MAX_RUNTIME, help="seconds the job may run (default %(default)s)"
     )
     verb.add_argument(
-        "--max-wait", type=int, default=None, help="spot: seconds to wait and run in all (default 2 x max-runtime)"
+        "--max-wait", type=int, default=None, help="spot only: seconds to wait and run in all (default 2 x max-runtime)"
     )
     verb.add_argument(
         "--job-name", default=None, help="job name base (the stack's prefix is added; SageMaker's SDK appends the time)"
@@ -109,7 +109,9 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
         help=f"seconds (<= {MAX_KEEP_ALIVE}) to keep the instance warm; on-demand only",
     )
     verb.add_argument(
-        "--image", default=os.environ.get("IMAGE_URI") or None, help="image URI (default: build/image-uri.txt)"
+        "--image",
+        default=None,
+        help="image URI (default: IMAGE_URI, else --image-file, else the newest make push-image in the stack's ECR)",
     )
     verb.add_argument(
         "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
@@ -193,7 +195,7 @@ def _launch(stack: Stack, spec: JobSpec, args: argparse.Namespace) -> int:
     """Submit the job (or run it here with --executor local), then follow it and fetch its results unless --no-wait."""
     if spec.executor == "local":
         return _finish(stack, api.run_local(stack, spec, args.image), args.jobs_dir)
-    image = image_uri(args.image, args.image_file)
+    image = api.find_image(stack, args.image, args.image_file)
     if spec.executor == "local-image":
         return _finish(stack, api.run_local(stack, spec, image, tool=_container_tool()), args.jobs_dir)
     name = api.submit(stack, spec, image)

@@ -13,6 +13,8 @@ from typing import Any, TextIO
 
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 ENDED = ("Completed", "Failed", "Stopped")
+# CloudWatch Logs delivers a host's last lines a little after the job's status changes: one more read this late.
+LATE_LINES_SECONDS = 5.0
 
 
 class StatusLine:
@@ -64,13 +66,22 @@ class LogStreams:
         return lines
 
     def _streams(self) -> list[str]:
-        try:
-            answer = self._logs.describe_log_streams(logGroupName=LOG_GROUP, logStreamNamePrefix=f"{self._job}/")
-        except self._logs.exceptions.ResourceNotFoundException:
-            return []  # the group appears with the first job's first log line
-        return sorted(stream["logStreamName"] for stream in answer.get("logStreams", []))
+        """Every stream of the job: DescribeLogStreams answers 50 at most a page, the rest behind nextToken."""
+        names, token = [], None
+        request = {"logGroupName": LOG_GROUP, "logStreamNamePrefix": f"{self._job}/"}
+        while True:
+            try:
+                answer = self._logs.describe_log_streams(**request, **({"nextToken": token} if token else {}))
+            except self._logs.exceptions.ResourceNotFoundException:
+                return []  # the group appears with the first job's first log line
+            names += [stream["logStreamName"] for stream in answer.get("logStreams", [])]
+            token = answer.get("nextToken")
+            if not token:
+                return sorted(names)
 
     def _drain(self, stream: str) -> list[str]:
+        """The stream's new events. GetLogEvents may answer an empty page before later events; the end of
+        the stream is the page whose nextForwardToken is the token that was sent (CloudWatch Logs API reference)."""
         messages = []
         while True:
             token = self._tokens.get(stream)
@@ -78,7 +89,7 @@ class LogStreams:
             answer = self._logs.get_log_events(**request, **({"nextToken": token} if token else {}))
             messages += [event["message"] for event in answer.get("events", [])]
             self._tokens[stream] = answer.get("nextForwardToken")
-            if not answer.get("events") or answer.get("nextForwardToken") == token:
+            if answer.get("nextForwardToken") in (token, None):
                 return messages
 
 
@@ -106,15 +117,24 @@ def follow(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
-    """Show status and logs until the job ends; return its last description. Ctrl-C propagates (the job runs on)."""
+    """Show status and logs until the job ends; return its last description. Ctrl-C propagates (the job runs on).
+
+    After the final status the logs are read once more, LATE_LINES_SECONDS later, for lines delivered late.
+    """
     line, streams, started = StatusLine(out), LogStreams(logs, job_name), clock()
+
+    def show_new_lines() -> None:
+        for host, message in streams.new_lines():
+            line.print(f"[{host}] {message}")
+
     try:
         while True:
             job = sagemaker.describe_training_job(TrainingJobName=job_name)
             line.show(status_text(job, clock() - started))
-            for host, message in streams.new_lines():
-                line.print(f"[{host}] {message}")
+            show_new_lines()
             if job["TrainingJobStatus"] in ENDED:
+                sleep(min(poll_seconds, LATE_LINES_SECONDS))
+                show_new_lines()
                 return job
             sleep(poll_seconds)
     finally:

@@ -18,12 +18,17 @@ import boto3
 
 from launcher.local import HOST, image_command, layout, run
 from launcher.metrics import final_metrics
+from launcher.service_model import validate
 
 
 def run_request(
     request: dict[str, Any], session: boto3.Session, tool: str | None = None, echo: Callable[[str], None] = print
 ) -> dict[str, Any]:
-    """Run a CreateTrainingJob request here (in the image when a container tool is given); describe the result."""
+    """Run a CreateTrainingJob request here (in the image when a container tool is given); describe the result.
+
+    The request is first checked against SageMaker's service model, so what SageMaker would refuse fails here too.
+    """
+    validate(request)
     name = request["TrainingJobName"]
     s3 = session.client("s3")
     with tempfile.TemporaryDirectory(prefix="job-") as scratch:

@@ -13,15 +13,19 @@ from training.errors import JobError
 from training.hyperparameters import SCRIPT_OWN, Hyperparameters, canonical_name
 
 from launcher.errors import LauncherError
+from launcher.service_model import limit
 
 PROGRAMS = ("train", "tune", "script")
 EXECUTORS = ("sagemaker", "local", "local-image")
 DEFAULT_INSTANCE_TYPE = "ml.m5.4xlarge"
 DEFAULT_MAX_RUNTIME = 3600
-# SageMaker keeps a warm pool for at most 3600 s (https://docs.aws.amazon.com/sagemaker/latest/dg/train-warm-pools.html).
-MAX_KEEP_ALIVE = 3600
-# The SDK appends `-YYYYmmddHHMMSS` and job names end at 63 characters (CreateTrainingJob's TrainingJobName).
-MAX_BASE_NAME = 63 - 15
+# The service model's limit (0..21600 in botocore 1.44.8; the warm-pools guide still says 3600).
+MAX_KEEP_ALIVE = limit("ResourceConfig.KeepAlivePeriodInSeconds", "max")
+# "The maximum value is 28 days" (StoppingCondition, SageMaker API reference); the model gives only min 1.
+MAX_RUNTIME = 28 * 24 * 3600
+# A job's name is `<base>-<UTC time to the millisecond>` (launcher/trainer.py), within TrainingJobName's maximum.
+STAMP_DIGITS = len("YYYYmmddHHMMSSfff")
+MAX_BASE_NAME = limit("TrainingJobName", "max") - 1 - STAMP_DIGITS
 _INSTANCE_TYPE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 
@@ -59,7 +63,14 @@ class JobSpec:
             f"--instance-type must look like ml.m5.xlarge, got '{self.instance_type}'",
         )
         _check(self.instance_count >= 1, f"--instance-count must be at least 1, got {self.instance_count}")
-        _check(self.max_runtime >= 1, f"--max-runtime must be at least 1 second, got {self.max_runtime}")
+        _check(
+            1 <= self.max_runtime <= MAX_RUNTIME,
+            f"--max-runtime must be 1 to {MAX_RUNTIME} seconds (28 days), got {self.max_runtime}",
+        )
+        _check(
+            self.spot or self.max_wait is None,
+            "--max-wait applies to spot jobs only (SageMaker ignores it on demand): drop it or remove --no-spot",
+        )
         _check(
             self.wait_limit >= self.max_runtime,
             f"--max-wait ({self.wait_limit} s) must be at least --max-runtime ({self.max_runtime} s)",

@@ -9,6 +9,8 @@ from typing import Any
 
 import boto3
 
+from launcher.warm_pool import warm_pool_line
+
 DEFAULT_JOBS_DIR = Path("jobs")
 # What training/ writes: the model folder (model.tar.gz) and the output data folder (output.tar.gz).
 # A script's files are its own: every one of them is listed.
@@ -27,21 +29,28 @@ def summary(job: dict[str, Any]) -> list[str]:
     """The end-of-job lines: status (with SageMaker's failure reason), final metrics, time billed."""
     name, status = job["TrainingJobName"], job["TrainingJobStatus"]
     if status != "Completed":
-        return [f"{name} {status.lower()}: {job.get('FailureReason', 'no reason given')}"]
+        return [f"{name} {status.lower()}: {job.get('FailureReason', 'no reason given')}", *_warm_pool(job)]
     lines = [f"{name} completed"]
     metrics = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
     if metrics:
         lines.append("final metrics: " + " ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
     billable, training = job.get("BillableTimeInSeconds"), job.get("TrainingTimeInSeconds")
+    count = job.get("ResourceConfig", {}).get("InstanceCount", 1)
     if training is not None:
         lines.append(f"training seconds: {training}")
     if billable is not None:
-        lines.append(f"billable seconds: {billable}")
+        # Per instance: SageMaker bills BillableTimeInSeconds x InstanceCount (API reference, DescribeTrainingJob).
+        lines.append(f"billable seconds: {billable * count}" + (f" ({count} x {billable} s)" if count > 1 else ""))
     if billable is not None and training and job.get("EnableManagedSpotTraining"):
         lines.append(
             f"managed spot training saved {100 * (1 - billable / training):.0f}% (billable {billable} s of {training} s)"
         )
-    return lines
+    return lines + _warm_pool(job)
+
+
+def _warm_pool(job: dict[str, Any]) -> list[str]:
+    line = warm_pool_line(job)
+    return [line] if line else []
 
 
 def artifact_uris(job: dict[str, Any]) -> dict[str, str]:

@@ -1,6 +1,8 @@
 """Sending the job to SageMaker: checks that would otherwise fail after an instance booted, then one request."""
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 from botocore.exceptions import ClientError, NoCredentialsError
 
@@ -26,14 +28,14 @@ def require_data(stack: Stack, session: boto3.Session) -> None:
             raise LauncherError(f"no data in {channel_uri(stack, channel)}: run make data first")
 
 
-def submit(trainer) -> str:
-    """Send CreateTrainingJob through the SDK without waiting; return the job's name.
+def submit(request: dict[str, Any], session: boto3.Session) -> str:
+    """Send the CreateTrainingJob request as it was built and checked (launcher/trainer.py); return the job's name.
 
     A rejected request (an instance type the account cannot use, a quota of 0, a denied action) comes
     back as the service's answer in one line; SageMaker then has created nothing.
     """
     try:
-        trainer.train(wait=False, logs=False)
+        session.client("sagemaker").create_training_job(**request)
     except NoCredentialsError:
         raise LauncherError(NO_CREDENTIALS) from None
     except ClientError as error:
@@ -45,7 +47,7 @@ def submit(trainer) -> str:
                 else "fix that, then run the command again"
             )
         ) from None
-    return trainer._latest_training_job.training_job_name  # the SDK's record of the job it created
+    return request["TrainingJobName"]
 
 
 def _about_capacity(error: ClientError) -> bool:

@@ -8,6 +8,9 @@ other verbs do not need it.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,7 +20,8 @@ from infra.instance_types import has_local_storage
 from launcher.image import image_commit
 from launcher.metrics import METRICS
 from launcher.errors import LauncherError
-from launcher.request import MAX_BASE_NAME, JobSpec
+from launcher.request import MAX_BASE_NAME, STAMP_DIGITS, JobSpec
+from launcher.service_model import validate
 from launcher.stack import Stack
 
 PROJECT = "ray-on-sagemaker"
@@ -26,6 +30,9 @@ OUTPUT_PREFIX = "jobs"
 CHECKPOINT_PREFIX = "checkpoints"
 # The SDK sends usage data to an AWS endpoint unless opted out (sagemaker.core.telemetry); the launcher does not.
 _SDK_CONFIG = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+# The SDK's own switch for its client-side role check (sagemaker.core.helper.iam_role_resolver); ModelTrainer has
+# no parameter for it.
+_SDK_ROLE_CHECK = "SAGEMAKER_VALIDATE_ROLE"
 
 
 def base_job_name(stack: Stack, spec: JobSpec) -> str:
@@ -41,44 +48,84 @@ def channel_uri(stack: Stack, channel: str) -> str:
     return f"s3://{stack.data_bucket}/{channel}/"
 
 
-def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Session):
-    """A ModelTrainer whose train() sends exactly this project's CreateTrainingJob request."""
+def job_request(stack: Stack, image: str, spec: JobSpec, session: boto3.Session) -> dict[str, Any]:
+    """The CreateTrainingJob request for spec, in the API's own shape, checked against SageMaker's service model.
+
+    The SDK's own request builder (`_create_training_job_args`, pinned version) makes it; the name is ours:
+    the SDK appends local time to the second, so two launches in one second would clash and the checkpoint
+    folder (UTC) would not match. One UTC stamp to the millisecond names both.
+    """
+    from sagemaker.core.helper.iam_role_resolver import RoleValidationError
+
+    launched = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:STAMP_DIGITS]
+    try:
+        request = _trainer(stack, image, spec, session, launched)._create_training_job_args(boto3=True)
+    except (RoleValidationError, ValueError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise LauncherError(f"the SageMaker SDK refused the job ({first}): check the flags and the stack") from None
+    request["TrainingJobName"] = f"{base_job_name(stack, spec)}-{launched}"
+    validate(request)
+    return request
+
+
+@contextlib.contextmanager
+def _sdk_role_check_skipped() -> Iterator[None]:
+    """The SDK's role check off while a ModelTrainer is built, through its own switch (iam_role_resolver).
+
+    The check simulates the role against the SDK's own `*`-resource actions (ENI actions for VPC jobs,
+    PutMetricData without the namespace the role's condition names): for an administrator, who may
+    simulate, they come back implicitDeny and the SDK refuses a role that is right for these jobs. The
+    stack's IAM is what this project's tests prove (tests/infra), so the launcher decides, not the SDK.
+    """
+    before = os.environ.get(_SDK_ROLE_CHECK)
+    os.environ[_SDK_ROLE_CHECK] = "false"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[_SDK_ROLE_CHECK]
+        else:
+            os.environ[_SDK_ROLE_CHECK] = before
+
+
+def _trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Session, launched: str):
+    """A ModelTrainer for exactly this project's request; `launched` names the job's checkpoint folder."""
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.shapes import MetricDefinition, Tag
     from sagemaker.core.training.configs import CheckpointConfig, Compute, OutputDataConfig, StoppingCondition
     from sagemaker.train import ModelTrainer
 
     base = base_job_name(stack, spec)
-    launched = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
     checkpoints = f"s3://{stack.artifacts_bucket}/{CHECKPOINT_PREFIX}/{base}-{launched}"
-    trainer = ModelTrainer(
-        sagemaker_session=Session(boto_session=session, sagemaker_config=_SDK_CONFIG),
-        training_image=image,
-        role=stack.training_role_arn,
-        base_job_name=base,
-        compute=Compute(
-            instance_type=spec.instance_type,
-            instance_count=spec.instance_count,
-            enable_managed_spot_training=spec.spot,
-            volume_kms_key_id=None if has_local_storage(spec.instance_type) else stack.kms_key_arn,
-            keep_alive_period_in_seconds=spec.keep_alive or None,
-        ),
-        hyperparameters={**_shared_storage(spec, checkpoints), **spec.hyperparameters, "program": spec.program},
-        input_data_config=input_data(stack, spec),
-        stopping_condition=StoppingCondition(
-            max_runtime_in_seconds=spec.max_runtime, max_wait_time_in_seconds=spec.wait_limit if spec.spot else None
-        ),
-        output_data_config=OutputDataConfig(
-            s3_output_path=f"s3://{stack.artifacts_bucket}/{OUTPUT_PREFIX}", kms_key_id=stack.kms_key_arn
-        ),
-        # One folder per launch: SageMaker restores it into a restarted spot job, and no other job resumes from it.
-        checkpoint_config=CheckpointConfig(s3_uri=checkpoints),
-        tags=[
-            Tag(key="project", value=PROJECT),
-            Tag(key="stack", value=stack.name),
-            Tag(key="image-commit", value=image_commit(image)),
-        ],
-    )
+    with _sdk_role_check_skipped():
+        trainer = ModelTrainer(
+            sagemaker_session=Session(boto_session=session, sagemaker_config=_SDK_CONFIG),
+            training_image=image,
+            role=stack.training_role_arn,
+            base_job_name=base,
+            compute=Compute(
+                instance_type=spec.instance_type,
+                instance_count=spec.instance_count,
+                enable_managed_spot_training=spec.spot,
+                volume_kms_key_id=None if has_local_storage(spec.instance_type) else stack.kms_key_arn,
+                keep_alive_period_in_seconds=spec.keep_alive or None,
+            ),
+            hyperparameters={**_shared_storage(spec, checkpoints), **spec.hyperparameters, "program": spec.program},
+            input_data_config=input_data(stack, spec),
+            stopping_condition=StoppingCondition(
+                max_runtime_in_seconds=spec.max_runtime, max_wait_time_in_seconds=spec.wait_limit if spec.spot else None
+            ),
+            output_data_config=OutputDataConfig(
+                s3_output_path=f"s3://{stack.artifacts_bucket}/{OUTPUT_PREFIX}", kms_key_id=stack.kms_key_arn
+            ),
+            # One folder per launch: SageMaker restores it into a restarted spot job, and no other job resumes from it.
+            checkpoint_config=CheckpointConfig(s3_uri=checkpoints),
+            tags=[
+                Tag(key="project", value=PROJECT),
+                Tag(key="stack", value=stack.name),
+                Tag(key="image-commit", value=image_commit(image)),
+            ],
+        )
     return trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
 
 
@@ -93,11 +140,3 @@ def input_data(stack: Stack, spec: JobSpec) -> list[Any]:
 
     uris = {**{channel: channel_uri(stack, channel) for channel in CHANNELS}, **spec.channels}
     return [InputData(channel_name=channel, data_source=uri) for channel, uri in uris.items()]
-
-
-def job_request(trainer) -> dict[str, Any]:
-    """The CreateTrainingJob request train() would send, in the API's own shape (for the local executor).
-
-    `_create_training_job_args` is the SDK's own request builder (pinned version, covered by a test).
-    """
-    return trainer._create_training_job_args(boto3=True)

@@ -24,7 +24,6 @@ def launcher_env(aws_env: dict[str, str], deployed: dict[str, str], tmp_path_fac
     image.write_text(f"{deployed['RepositoryUri']}:{IMAGE_TAG}\n")
     return {
         **aws_env,
-        "SAGEMAKER_VALIDATE_ROLE": "false",  # moto answers no IAM policy simulation
         "AWS_EC2_METADATA_DISABLED": "true",
         "STACK_OUTPUTS": str(outputs),
         "IMAGE_URI_FILE": str(image),
@@ -50,7 +49,6 @@ def session(aws_env: dict[str, str]) -> boto3.Session:
 def moto_env(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process calls reach moto as make's subprocesses do."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_env["AWS_ENDPOINT_URL"])
-    monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +72,7 @@ def record(moto_endpoint: str) -> Callable[[Callable[[], object]], list[dict]]:
         requests = [json.loads(line) for line in call("download-recording").decode().splitlines() if line.strip()]
         for request in requests:
             if request.get("body_encoded") and request.get("body"):
-                request["body"] = base64.b64decode(request["body"]).decode()
+                request["body"] = base64.b64decode(request["body"]).decode(errors="replace")  # uploads are binary
         return requests
 
     return recording

@@ -29,13 +29,18 @@ STEPS = [
 
 
 class FakeService:
-    """DescribeTrainingJob, DescribeLogStreams and GetLogEvents of one job, one step per describe."""
+    """DescribeTrainingJob, DescribeLogStreams and GetLogEvents of one job, one step per describe.
+
+    Like CloudWatch Logs: streams come 50 a page; with empty_pages, every page of events is preceded by an
+    empty one with a new token; `late` lines reach their streams only on the second read after the job ended.
+    """
 
     class exceptions:  # noqa: N801 - the shape of a boto3 client's exceptions attribute
         ResourceNotFoundException = ClientError
 
-    def __init__(self, steps=STEPS) -> None:
+    def __init__(self, steps=STEPS, empty_pages: bool = False, late: dict[str, list[str]] | None = None) -> None:
         self.steps, self.step, self.streams = steps, -1, {}
+        self.empty_pages, self.late, self.reads_after_end = empty_pages, late or {}, 0
 
     def describe_training_job(self, TrainingJobName: str) -> dict:  # noqa: N803 - boto3's parameter names
         self.step = min(self.step + 1, len(self.steps) - 1)
@@ -44,17 +49,32 @@ class FakeService:
             self.streams.setdefault(f"{TrainingJobName}/{stream}", []).extend(messages)
         return {"TrainingJobName": TrainingJobName, "TrainingJobStatus": status, "SecondaryStatus": secondary}
 
-    def describe_log_streams(self, logGroupName: str, logStreamNamePrefix: str) -> dict:  # noqa: N803
+    def describe_log_streams(self, logGroupName, logStreamNamePrefix, nextToken="0") -> dict:  # noqa: N803
         assert logGroupName == LOG_GROUP
+        if nextToken == "0":
+            self._deliver_late_lines(logStreamNamePrefix)
         if not self.streams:
             raise ClientError(
                 {"Error": {"Code": "ResourceNotFoundException", "Message": "no group"}}, "DescribeLogStreams"
             )
-        return {"logStreams": [{"logStreamName": s} for s in self.streams if s.startswith(logStreamNamePrefix)]}
+        names = sorted(s for s in self.streams if s.startswith(logStreamNamePrefix))
+        start = int(nextToken)
+        page = {"logStreams": [{"logStreamName": s} for s in names[start : start + 50]]}
+        return {**page, "nextToken": str(start + 50)} if start + 50 < len(names) else page
+
+    def _deliver_late_lines(self, prefix: str) -> None:
+        """Count the reads (first pages) after the final status; the second brings the late lines."""
+        if self.step == len(self.steps) - 1:
+            self.reads_after_end += 1
+            if self.reads_after_end == 2:
+                for stream, messages in self.late.items():
+                    self.streams.setdefault(f"{prefix}{stream}", []).extend(messages)
 
     def get_log_events(self, logGroupName, logStreamName, startFromHead, nextToken="f/0") -> dict:  # noqa: N803
         """Two events a page at most, so that following must page; the token is the next index."""
-        start = int(nextToken.split("/")[1])
+        kind, start = nextToken.split("/")[0], int(nextToken.split("/")[1])
+        if self.empty_pages and kind == "f" and start < len(self.streams[logStreamName]):
+            return {"events": [], "nextForwardToken": f"e/{start}"}
         events = self.streams[logStreamName][start : start + 2]
         return {"events": [{"message": m} for m in events], "nextForwardToken": f"f/{start + len(events)}"}
 
@@ -74,7 +94,7 @@ def test_follow_shows_each_status_once_and_every_host_line_prefixed_by_host() ->
         "[algo-1] model written to /opt/ml/model/model.pth",
         f"{JOB}: Completed (3m00s)",
     ]
-    assert naps == [5] * 5  # one pause between describes, none after the end
+    assert naps == [5] * 6  # one pause between describes, one before the last read of the logs
 
 
 def test_a_long_stream_is_read_page_by_page_without_repeats() -> None:
@@ -146,3 +166,27 @@ def test_on_a_terminal_the_status_line_is_rewritten_in_place_below_the_log_lines
     follow(service, service, JOB, out, sleep=lambda _: None, clock=lambda: 0.0)
     training, done = f"{JOB}: InProgress / Training (0m00s)", f"{JOB}: Completed (0m00s)"
     assert out.getvalue() == f"\r\033[K{training}\r\033[K[algo-1] hello\n{training}\r\033[K{done}\n"
+
+
+def test_more_than_a_page_of_streams_are_all_followed() -> None:
+    hosts = {f"algo-{n}-1764478800": [f"hello from algo-{n}"] for n in range(1, 121)}
+    service, out = FakeService([("InProgress", "Training", hosts), ("Completed", "Completed", {})]), io.StringIO()
+    follow(service, service, JOB, out, sleep=lambda _: None)
+    printed = {line for line in out.getvalue().splitlines() if line.startswith("[algo-")}
+    assert printed == {f"[algo-{n}] hello from algo-{n}" for n in range(1, 121)}
+
+
+def test_an_empty_page_of_events_is_not_the_end_of_a_stream() -> None:
+    lines = [f"line {i}" for i in range(7)]
+    steps = [("InProgress", "Training", {"algo-1-1": lines}), ("Completed", "Completed", {})]
+    service, out = FakeService(steps, empty_pages=True), io.StringIO()
+    follow(service, service, JOB, out, sleep=lambda _: None)
+    assert [line for line in out.getvalue().splitlines() if line.startswith("[")] == [f"[algo-1] {x}" for x in lines]
+
+
+def test_lines_delivered_after_the_final_status_are_still_shown() -> None:
+    steps = [("InProgress", "Training", {"algo-1-1": ["training"]}), ("Completed", "Completed", {})]
+    service, out, naps = FakeService(steps, late={"algo-1-1": ["model written"]}), io.StringIO(), []
+    follow(service, service, JOB, out, poll_seconds=10, sleep=naps.append)
+    assert out.getvalue().splitlines()[-1] == "[algo-1] model written"
+    assert naps == [10, 5]  # the poll, then the short wait before the last read

@@ -6,7 +6,7 @@ import re
 from launcher.metrics import METRICS
 from tests.infra.helpers import run_make
 
-NAME = re.compile(r"running (ray-on-sagemaker-train-\d{14}) on this machine")
+NAME = re.compile(r"running (ray-on-sagemaker-train-\d{17}) on this machine")
 
 
 def test_local_executor_runs_the_same_job_and_reports_like_sagemaker(

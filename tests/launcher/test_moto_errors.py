@@ -36,7 +36,8 @@ CASES = {
     ),
     "no image pushed": (
         lambda env, _: {**env, "IMAGE_URI_FILE": "/nonexistent/image-uri.txt"},
-        "no training image recorded in /nonexistent/image-uri.txt: run make push-image first (or set IMAGE_URI)",
+        # nothing recorded and nothing pushed to the stack's repository
+        "no training image in 123456789012.dkr.ecr.us-east-1.amazonaws.com/",
     ),
     "no credentials": (
         lambda env, _: _without_credentials(env),

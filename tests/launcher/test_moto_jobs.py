@@ -15,7 +15,7 @@ from training.loop import format_metrics
 from tests.infra.helpers import run_make
 from tests.launcher.helpers import IMAGE_TAG, created_jobs
 
-SUBMITTED = re.compile(r"submitted (ray-on-sagemaker-train-\d{14})")
+SUBMITTED = re.compile(r"submitted (ray-on-sagemaker-train-\d{17})")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
     args = "ARGS=--no-spot --keep-alive 600 --instance-type ml.g5.xlarge --instance-count 2 --job-name nightly --no-wait"
     (request,) = created_jobs(record(lambda: results.append(run_make("tune", launcher_env, args))))
     assert results[0].returncode == 0, results[0].stderr
-    assert re.fullmatch(r"ray-on-sagemaker-nightly-\d{14}", request["TrainingJobName"])
+    assert re.fullmatch(r"ray-on-sagemaker-nightly-\d{17}", request["TrainingJobName"])
     # Two instances share Ray's storage: the job's own checkpoint prefix.
     assert request["HyperParameters"] == {"program": "tune", "storage-path": request["CheckpointConfig"]["S3Uri"]}
     resources = request["ResourceConfig"]

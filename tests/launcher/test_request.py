@@ -45,7 +45,9 @@ def test_a_bad_hyperparameter_is_one_sentence_naming_it(args: list[str], message
         ({"instance_count": 0}, "--instance-count must be at least 1"),
         ({"max_runtime": 600, "max_wait": 300}, r"--max-wait \(300 s\) must be at least --max-runtime \(600 s\)"),
         ({"keep_alive": 600}, "--keep-alive needs on-demand instances .*: add --no-spot"),
-        ({"keep_alive": 3601, "spot": False}, "--keep-alive must be 0 to 3600 seconds"),
+        ({"keep_alive": 21601, "spot": False}, "--keep-alive must be 0 to 21600 seconds"),
+        ({"max_runtime": 28 * 24 * 3600 + 1}, r"--max-runtime must be 1 to 2419200 seconds \(28 days\)"),
+        ({"max_wait": 7200, "spot": False}, "--max-wait applies to spot jobs only .*: drop it or remove --no-spot"),
         ({"job_name": "my_job"}, "--job-name must be letters, digits and dashes"),
         ({"executor": "docker"}, "--executor must be one of sagemaker, local, local-image"),
         ({"program": "tune", "hyperparameters": {"program": "train"}}, "the hyperparameters are for train, the job runs tune"),
@@ -97,21 +99,24 @@ def test_final_metrics_are_the_last_values_of_the_lines_training_prints() -> Non
     assert final_metrics(lines[:1]) == {}  # a step line's loss is not train_loss
 
 
-def test_the_image_is_the_recorded_one_unless_given_and_its_tag_names_the_commit(tmp_path) -> None:
+def test_the_image_is_the_given_one_then_image_uri_then_the_recorded_one(tmp_path, monkeypatch) -> None:
     recorded = tmp_path / "image-uri.txt"
-    with pytest.raises(LauncherError, match="no training image recorded .*: run make push-image first"):
-        image_uri(None, recorded)
     recorded.write_text("1.dkr.ecr.us-east-1.amazonaws.com/repo:abcdef123456-dirty-20261130\n")
-    assert image_uri(None, recorded).endswith(":abcdef123456-dirty-20261130")
-    assert image_uri("other:tag", recorded) == "other:tag"
-    assert image_commit(image_uri(None, recorded)) == "abcdef123456"
+    monkeypatch.delenv("IMAGE_URI", raising=False)
+    stack = None  # the stack's repository is asked only when nothing names the image (tests/launcher/test_image.py)
+    assert image_uri(stack, None, None, recorded).endswith(":abcdef123456-dirty-20261130")
+    assert image_uri(stack, None, "other:tag", recorded) == "other:tag"
+    monkeypatch.setenv("IMAGE_URI", "from:environment")
+    assert image_uri(stack, None, None, recorded) == "from:environment"
+    assert image_uri(stack, None, "other:tag", recorded) == "other:tag"
+    assert image_commit(image_uri(stack, None, "r:abcdef123456-dirty-20261130")) == "abcdef123456"
     assert image_commit("localhost:5000/repo:0123456789ab-gpu") == "0123456789ab"
 
 
-def test_job_names_carry_the_stacks_prefix_and_leave_room_for_the_sdks_timestamp() -> None:
+def test_job_names_carry_the_stacks_prefix_and_leave_room_for_the_launch_time() -> None:
     outputs = {key: "x" for key in ("Region", "DataBucketName", "ArtifactsBucketName", "TrainingRoleArn", "KmsKeyArn")}
     stack = Stack.from_outputs("s", {**outputs, "RepositoryUri": "r", "JobNamePrefix": "ray-on-sagemaker-"})
     assert base_job_name(stack, JobSpec(program="tune")) == "ray-on-sagemaker-tune"
     assert base_job_name(stack, JobSpec(job_name="ray-on-sagemaker-nightly")) == "ray-on-sagemaker-nightly"
-    with pytest.raises(LauncherError, match="is longer than 48 characters: give a shorter --job-name"):
+    with pytest.raises(LauncherError, match="is longer than 45 characters: give a shorter --job-name"):
         base_job_name(stack, JobSpec(job_name="a" * 40))

@@ -13,8 +13,8 @@ from tests.launcher.helpers import created_jobs
 
 SCRIPT = "examples/digits_search/search.py"
 SMALL = "--num-samples 2 --epochs 1"
-SUBMITTED = re.compile(r"submitted (ray-on-sagemaker-script-\d{14})")
-RAN = re.compile(r"running (ray-on-sagemaker-script-\d{14}) on this machine")
+SUBMITTED = re.compile(r"submitted (ray-on-sagemaker-script-\d{17})")
+RAN = re.compile(r"running (ray-on-sagemaker-script-\d{17}) on this machine")
 
 
 @pytest.fixture(scope="module", autouse=True)

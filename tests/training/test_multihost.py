@@ -7,6 +7,7 @@ contract alone. One set of hosts serves the module; it is removed even when a te
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -77,6 +78,14 @@ def _log(job: Path, host: str) -> str:
     return (job / host / "entrypoint.log").read_text()
 
 
+def _wait_for_leader(processes: Mapping[str, subprocess.Popen], job: Path, text: str) -> None:
+    """Until the leader's log shows `text` (at most 300 s; fails at once if the leader ends first)."""
+    deadline = time.monotonic() + 300
+    while text not in _log(job, "algo-1"):
+        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(job, "algo-1")[-3000:]
+        time.sleep(0.5)
+
+
 def _ray_actors(job: Path, host: str) -> str:
     """The actor names in a host's own Ray worker logs (its private /tmp)."""
     logs = (job / host / "tmp" / "ray").glob("session_*/logs/worker-*.out")
@@ -139,6 +148,38 @@ def test_a_host_that_never_arrives_fails_the_job_naming_it(hosts, small_digits, 
     _nothing_left(hosts, members)
 
 
+def _freeze(hosts: SimulatedHosts, host: str, program: str) -> list[int]:
+    """SIGSTOP a host's processes whose command line names `program`; their PIDs (the host's own cleanup ends them)."""
+    frozen = [pid for pid in hosts.processes(host) if program.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    return frozen
+
+
+def test_a_host_whose_ray_node_cannot_hear_the_release_still_ends_as_completed(hosts, small_digits, tmp_path):
+    """algo-2 lends no CPU (the one worker runs on algo-1) and its raylet is frozen once it joined: no task
+    reaches it and the leader's GCS marks its node dead. Its entry point still reads the end and exits 0."""
+    members = ["algo-1", "algo-2"]
+    storage = f"s3://{BUCKET}/{tmp_path.name}"
+    hyperparameters = {**QUICK, "num-workers": "1", "cpus-per-worker": "1", "storage-path": storage}
+    for host in members:
+        lay_out_job(tmp_path / host, members, host, hyperparameters, small_digits)
+    processes = {
+        "algo-1": hosts.start("algo-1", tmp_path / "algo-1", CPUS_PER_HOST),
+        "algo-2": hosts.start("algo-2", tmp_path / "algo-2", {**CPUS_PER_HOST, "SM_NUM_CPUS": "0"}),
+    }
+    _wait_for_leader(processes, tmp_path, "all 2 hosts joined")
+    assert _freeze(hosts, "algo-2", "raylet"), "no raylet found on algo-2"
+
+    codes = _finish(processes, 420)
+
+    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:] + _log(tmp_path, "algo-2")[-2000:]
+    assert "leaves: the leader's program has ended" in _log(tmp_path, "algo-2")
+    assert not (tmp_path / "algo-2" / "opt_ml" / "output" / "failure").exists()
+    assert (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").is_file()
+    _nothing_left(hosts, members)
+
+
 def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hosts, small_digits, tmp_path):
     members = ["algo-1", "algo-2"]
     hyperparameters = {
@@ -148,10 +189,7 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
         "storage-path": f"s3://{BUCKET}/{tmp_path.name}",
     }
     processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
-    deadline = time.monotonic() + 300
-    while "epoch=2 " not in _log(tmp_path, "algo-1"):
-        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(tmp_path, "algo-1")[-3000:]
-        time.sleep(0.5)
+    _wait_for_leader(processes, tmp_path, "epoch=2 ")
 
     hosts.cut("algo-2")
     hosts.kill("algo-2")
@@ -166,4 +204,24 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
     failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
     assert "algo-2" in failure or "198.51.100.12" in failure, failure
     assert not (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").exists()
+    _nothing_left(hosts, members)
+
+
+def test_a_leader_lost_mid_training_fails_the_other_host_with_a_reason(hosts, small_digits, tmp_path):
+    """The leader vanishes before it announced the end: algo-2 must not pass for completed."""
+    members = ["algo-1", "algo-2"]
+    hyperparameters = {**QUICK, "epochs": "500", "storage-path": f"s3://{BUCKET}/{tmp_path.name}"}
+    processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
+    _wait_for_leader(processes, tmp_path, "epoch=2 ")
+
+    hosts.cut("algo-1")
+    hosts.kill("algo-1")
+    try:
+        codes = _finish({"algo-2": processes["algo-2"]}, 120)
+    finally:
+        hosts.cut("algo-1", connected=True)
+
+    assert codes == {"algo-2": 1}, _log(tmp_path, "algo-2")[-3000:]
+    failure = (tmp_path / "algo-2" / "opt_ml" / "output" / "failure").read_text().strip()
+    assert failure == "the leader algo-1 stopped answering before its program ended, so algo-2 leaves the job"
     _nothing_left(hosts, members)

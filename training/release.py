@@ -36,8 +36,7 @@ def announce_end(env: JobEnvironment) -> None:
     internal_kv._internal_kv_put(_ENDED, b"1", namespace=_NAMESPACE)
     waiting = [host for host in env.hosts if host != env.current_host]
     started = time.monotonic()
-    while waiting := [host for host in waiting if not internal_kv._internal_kv_exists(_acknowledgement(host),
-                                                                                   namespace=_NAMESPACE)]:
+    while waiting := [host for host in waiting if not _acknowledged(host)]:
         waited = time.monotonic() - started
         if waited > RELEASE_WAIT_S or (waited > _LOST_GRACE_S and not _any_alive(waiting)):
             print(f"host(s) {', '.join(waiting)} did not acknowledge the end of the program", flush=True)
@@ -45,8 +44,16 @@ def announce_end(env: JobEnvironment) -> None:
         time.sleep(POLL_S / 5)
 
 
+def _acknowledged(host: str) -> bool:
+    return internal_kv._internal_kv_exists(_acknowledgement(host), namespace=_NAMESPACE)
+
+
 def _any_alive(hosts: list[str]) -> bool:
-    """Whether a Ray node of one of these hosts is still alive (a dead one has no entry point left to hear)."""
+    """Whether a Ray node of one of these hosts is still alive.
+
+    A host whose node is dead has most likely lost its entry point too; one that has not (its raylet stalled)
+    still gets `_LOST_GRACE_S`, three of its looks, to hear the end.
+    """
     addresses = {address_of(host) for host in hosts}
     return any(node["Alive"] and node["NodeManagerAddress"] in addresses for node in ray.nodes())
 

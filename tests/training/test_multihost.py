@@ -157,19 +157,20 @@ def _freeze(hosts: SimulatedHosts, host: str, program: str) -> list[int]:
 
 
 def test_a_host_whose_ray_node_cannot_hear_the_release_still_ends_as_completed(hosts, small_digits, tmp_path):
-    """algo-2 lends no CPU (the one worker runs on algo-1) and its raylet is frozen once it joined: no task
-    reaches it and the leader's GCS marks its node dead. Its entry point still reads the end and exits 0."""
+    """algo-2 lends no CPU (the one worker runs on algo-1) and its raylet is frozen mid-training: no task reaches
+    it and the leader's GCS marks its node dead. Its entry point still reads the end and exits 0."""
     members = ["algo-1", "algo-2"]
     storage = f"s3://{BUCKET}/{tmp_path.name}"
-    hyperparameters = {**QUICK, "num-workers": "1", "cpus-per-worker": "1", "storage-path": storage}
+    hyperparameters = {**QUICK, "epochs": "30", "num-workers": "1", "cpus-per-worker": "1", "storage-path": storage}
     for host in members:
         lay_out_job(tmp_path / host, members, host, hyperparameters, small_digits)
     processes = {
         "algo-1": hosts.start("algo-1", tmp_path / "algo-1", CPUS_PER_HOST),
         "algo-2": hosts.start("algo-2", tmp_path / "algo-2", {**CPUS_PER_HOST, "SM_NUM_CPUS": "0"}),
     }
-    _wait_for_leader(processes, tmp_path, "all 2 hosts joined")
+    _wait_for_leader(processes, tmp_path, "epoch=1 ")
     assert _freeze(hosts, "algo-2", "raylet"), "no raylet found on algo-2"
+    assert "model written" not in _log(tmp_path, "algo-1"), "the program ended before algo-2's raylet was frozen"
 
     codes = _finish(processes, 420)
 

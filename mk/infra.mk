@@ -51,10 +51,12 @@ destroy: $(INSTALLED) $(CDK_CLI) ## delete the stack (buckets, key and repositor
 	$(CDK_RUN) destroy --force $(CDK_ARGS)
 	rm -f $(CDK_OUTPUTS)
 
-lint-infra: synth ## check the template: cdk-nag (in synth), checkov and cfn-lint
+lint-infra: synth ## check the template: cdk-nag (in synth), checkov, cfn-lint and parliament (IAM policies)
 	$(MAKE) --no-print-directory lint-template
 
 # Checks an already synthesized cdk.out/ (the tests point CDK_OUT at their own synth); summary in checkov.json.
+# tools/iam_lint.py runs parliament over every IAM policy of the template, intrinsic functions resolved.
 lint-template: $(CHECKOV_INSTALLED)
 	$(CHECKOV_RUN) -f $(CDK_OUT)/*.template.json -o cli -o json --output-file-path console,$(CDK_OUT)/checkov.json
 	$(VENV)/bin/cfn-lint $(CDK_OUT)/*.template.json
+	$(VENV)/bin/python -m tools.iam_lint $(CDK_OUT)/*.template.json

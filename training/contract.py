@@ -16,8 +16,9 @@ Sources and precedence (later wins):
   `SM_CHANNEL_<NAME>` overrides a channel's folder.
 - Paths: derived from `SM_BASE_DIR` (default `/opt/ml`); `SM_MODEL_DIR`, `SM_OUTPUT_DATA_DIR`
   override theirs.
-- Leader: the first host of the first instance group in `resourceconfig.json` (heterogeneous
-  clusters), else the first of `hosts`; the sagemaker-training toolkit picks its master the same way.
+- Leader: the first of the job's hosts sorted by name, whatever order `resourceconfig.json` lists them or
+  its instance groups in, so every host agrees; the sagemaker-training toolkit's master is the first of
+  `hosts`, which SageMaker lists sorted (sagemaker_training/environment.py, `get_master_hostname`).
 - Job identity: `TRAINING_JOB_ARN` or `TRAINING_JOB_NAME`, which the platform sets alike on every
   host (the toolkit reads `TRAINING_JOB_NAME`, sagemaker_training/params.py); empty outside SageMaker.
 - Capacity: `SM_NUM_CPUS` / `SM_NUM_GPUS`, else what this process may use on the host.
@@ -129,7 +130,7 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
         channels=_channels(base, config, env),
         hosts=tuple(sorted(hosts)),
         current_host=current,
-        leader=_leader(resources, sorted(hosts)),
+        leader=min(hosts),
         job_identity=env.get("TRAINING_JOB_ARN") or env.get("TRAINING_JOB_NAME", ""),
         network_interface=resources.get("network_interface_name") or env.get("SM_NETWORK_INTERFACE_NAME", "eth0"),
         num_cpus=_count(env, "SM_NUM_CPUS", len(os.sched_getaffinity(0))),
@@ -138,12 +139,6 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
         resource_config=resources,
         input_data_config=_read_json(config / "inputdataconfig.json"),
     )
-
-
-def _leader(resources: Mapping[str, Any], hosts: Sequence[str]) -> str:
-    """The first host of the first instance group, else the first host."""
-    groups = resources.get("instance_groups") or [{}]
-    return (groups[0].get("hosts") or hosts)[0]
 
 
 def _hyperparameters(config: Path, argv: Sequence[str], env: Mapping[str, str]) -> dict[str, Any]:

@@ -2,9 +2,9 @@
 
 The leader runs a Ray head on a fixed port with exactly its own CPUs and GPUs and waits for every
 other host to join (at most hosts-timeout seconds). The others resolve the leader by name, join, and
-stay until the leader releases them at the end of its program (they then exit 0), or leave within
-seconds when the leader stops answering, so that no host keeps a job running alone. Every Ray process
-a host starts is stopped, by process group, before the entry point returns.
+stay until the leader announces the end of its program (training/release.py; they then exit 0), or leave
+within seconds, with a reason, when the leader stops answering before that, so that no host keeps a job
+running alone. Every Ray process a host starts is stopped, by process group, before the entry point returns.
 """
 from __future__ import annotations
 
@@ -19,15 +19,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import ray
-from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from training.contract import JobEnvironment
 from training.errors import JobError
-from training.network import address_of, answers, cluster_token, prepare_network, resolve
+from training.health_checks import RAY_HEALTH_CHECKS
+from training.network import address_of, answers, prepare_network, resolve
+from training.release import POLL_S, EndWatch, announce_end
 from training.sizing import node_resources
 
 HEAD_PORT = 6379  # Ray's default GCS port; every host of a job reaches the others on any port
-_MISSES_BEFORE_LEAVING = 3  # consecutive failed probes of the leader (about 1 s apart) before a host leaves
+_MISSES_BEFORE_LEAVING = 3  # consecutive unanswered looks at the leader's GCS (POLL_S apart) before a host leaves
 _STOP_GRACE_S = 10
 
 
@@ -92,39 +93,12 @@ def raise_if_hosts_lost(env: JobEnvironment, error: BaseException) -> None:
 
 
 def release_workers(env: JobEnvironment) -> None:
-    """Tell every other host that the job has ended, through a task on each of its nodes, and wait a little.
+    """Tell every other host that the leader's program has ended and wait (a little) until each has heard it.
 
-    A host that does not hear it (gone, or the cluster broken) leaves anyway once the head stops.
+    A host that does not hear it (gone, or the cluster broken) leaves anyway once the head stops, with a reason.
     """
     with contextlib.suppress(ray.exceptions.RayError):
-        _send_release(env)
-
-
-def _send_release(env: JobEnvironment) -> None:
-    own = ray.get_runtime_context().get_node_id()
-    others = [node["NodeID"] for node in ray.nodes() if node["Alive"] and node["NodeID"] != own]
-    pending = [
-        _release.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(
-            _release_name(env)
-        )
-        for node in others
-    ]
-    if pending:
-        ray.wait(pending, num_returns=len(pending), timeout=30)
-
-
-@ray.remote(num_cpus=0)
-def _release(name: str) -> None:
-    """Runs on a worker host: the file its entry point watches for."""
-    release_file(name).touch()
-
-
-def release_file(name: str) -> Path:
-    return Path(tempfile.gettempdir()) / name
-
-
-def _release_name(env: JobEnvironment) -> str:
-    return f"ray-sagemaker-{cluster_token(env)[:16]}.released"
+        announce_end(env)
 
 
 def join_cluster(env: JobEnvironment) -> None:
@@ -132,8 +106,6 @@ def join_cluster(env: JobEnvironment) -> None:
     address = prepare_network(env)
     deadline = time.monotonic() + env.hyperparameters.hosts_timeout
     leader = resolve(env.leader, deadline)
-    released = release_file(_release_name(env))
-    released.unlink(missing_ok=True)
     while not answers(leader, HEAD_PORT):
         if time.monotonic() > deadline:
             raise JobError(
@@ -143,24 +115,32 @@ def join_cluster(env: JobEnvironment) -> None:
         time.sleep(0.5)
     cluster = f"{leader}:{HEAD_PORT}"
     print(f"{env.current_host} joins the Ray cluster of {env.leader} ({cluster})", flush=True)
+    watch = EndWatch(env, cluster)
     while True:
         with _ray_node([f"--address={cluster}", *_node_options(env, address)], cluster) as node:
-            if _stay(env, leader, node, released):
+            if _stay(env, leader, node, watch):
                 break
         _retry_or_fail(node, deadline, f"Ray on {env.current_host}")
     print(f"{env.current_host} leaves: the leader's program has ended", flush=True)
 
 
-def _stay(env: JobEnvironment, leader: str, node: subprocess.Popen, released: Path) -> bool:
-    """Block until released (True) or Ray on this host stops (False); a JobError when the leader stops answering."""
+def _stay(env: JobEnvironment, leader: str, node: subprocess.Popen, watch: EndWatch) -> bool:
+    """Block until the leader announces the end (True) or Ray on this host stops (False).
+
+    A JobError when the leader stops answering before it announced the end: it died mid-job. A GCS too busy
+    to answer in time still accepts connections, which is not counted as a miss.
+    """
     misses = 0
-    while not released.exists():
-        misses = 0 if answers(leader, HEAD_PORT) else misses + 1
-        if misses >= _MISSES_BEFORE_LEAVING and not released.exists():
-            raise JobError(f"the leader {env.leader} stopped answering, so {env.current_host} leaves the job")
-        if node.poll() is not None and not released.exists():
+    while not (ended := watch.ended()):
+        misses = 0 if ended is False or answers(leader, HEAD_PORT) else misses + 1
+        if misses >= _MISSES_BEFORE_LEAVING:
+            raise JobError(
+                f"the leader {env.leader} stopped answering before its program ended, so {env.current_host} leaves "
+                "the job"
+            )
+        if node.poll() is not None:
             return False
-        time.sleep(1)
+        time.sleep(POLL_S)
     return True
 
 
@@ -174,12 +154,13 @@ def _ray_node(options: Sequence[str], cluster: str) -> Iterator[subprocess.Popen
     """`ray start --block` in a process group of its own, stopped with all its processes when the block ends.
 
     RAY_ADDRESS tells its processes which cluster is theirs; without it Ray's state API looks for one
-    among every Ray process it can see on the machine.
+    among every Ray process it can see on the machine. The health-check settings matter on the head, whose
+    GCS checks every node (training/health_checks.py); they are given to every node alike.
     """
     ray_cli = Path(sys.executable).with_name("ray")
     log = tempfile.NamedTemporaryFile(prefix="ray-start-", suffix=".log", delete=False)  # noqa: SIM115
     command = [str(ray_cli) if ray_cli.exists() else "ray", "start", "--block", *options]
-    environ = {**os.environ, "RAY_ADDRESS": cluster}
+    environ = {**os.environ, **RAY_HEALTH_CHECKS, "RAY_ADDRESS": cluster}
     node = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environ)
     try:
         yield node

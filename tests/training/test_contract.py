@@ -126,16 +126,19 @@ def test_one_host_keeps_ray_state_in_the_checkpoint_folder(tmp_path):
     assert env.storage_path == str(tmp_path.resolve() / "checkpoints") and env.leader == "algo-1" and env.is_leader
 
 
-def test_the_leader_of_a_heterogeneous_cluster_is_the_first_host_of_the_first_group(tmp_path):
+@pytest.mark.parametrize("listed", [["algo-3", "algo-1", "algo-2"], ["algo-2", "algo-3", "algo-1"]])
+def test_the_leader_is_the_sorted_first_host_whatever_the_groups_list_first(tmp_path, listed):
+    """As the sagemaker-training toolkit picks its master: the first host by name, on every host alike."""
     groups = [
         {"instance_group_name": "gpu", "hosts": ["algo-3"]},
-        {"instance_group_name": "cpu", "hosts": ["algo-1", "algo-2"]},
+        {"instance_group_name": "cpu", "hosts": ["algo-2", "algo-1"]},
     ]
-    resources = {"current_host": "algo-3", "hosts": ["algo-1", "algo-2", "algo-3"], "instance_groups": groups}
+    resources = {"current_host": "algo-3", "hosts": listed, "instance_groups": groups}
     _write(tmp_path, "resourceconfig.json", resources)
     environ = {"SM_BASE_DIR": str(tmp_path), "TRAINING_JOB_NAME": "job-7", "SM_HPS": '{"storage-path": "/fsx/ray"}'}
     env = read_environment([], environ)
-    assert env.leader == "algo-3" and env.is_leader and env.job_identity == "job-7"
+    assert env.leader == "algo-1" and not env.is_leader and env.job_identity == "job-7"
+    assert env.hosts == ("algo-1", "algo-2", "algo-3")
 
 
 @pytest.mark.parametrize("value", ["checkpoints", "s3://", "s3:/bucket", "file:///x"])

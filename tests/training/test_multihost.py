@@ -77,6 +77,14 @@ def _log(job: Path, host: str) -> str:
     return (job / host / "entrypoint.log").read_text()
 
 
+def _wait_for_leader(processes: Mapping[str, subprocess.Popen], job: Path, text: str) -> None:
+    """Until the leader's log shows `text` (at most 300 s; fails at once if the leader ends first)."""
+    deadline = time.monotonic() + 300
+    while text not in _log(job, "algo-1"):
+        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(job, "algo-1")[-3000:]
+        time.sleep(0.5)
+
+
 def _ray_actors(job: Path, host: str) -> str:
     """The actor names in a host's own Ray worker logs (its private /tmp)."""
     logs = (job / host / "tmp" / "ray").glob("session_*/logs/worker-*.out")
@@ -148,10 +156,7 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
         "storage-path": f"s3://{BUCKET}/{tmp_path.name}",
     }
     processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
-    deadline = time.monotonic() + 300
-    while "epoch=2 " not in _log(tmp_path, "algo-1"):
-        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(tmp_path, "algo-1")[-3000:]
-        time.sleep(0.5)
+    _wait_for_leader(processes, tmp_path, "epoch=2 ")
 
     hosts.cut("algo-2")
     hosts.kill("algo-2")
@@ -166,4 +171,24 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
     failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
     assert "algo-2" in failure or "198.51.100.12" in failure, failure
     assert not (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").exists()
+    _nothing_left(hosts, members)
+
+
+def test_a_leader_lost_mid_training_fails_the_other_host_with_a_reason(hosts, small_digits, tmp_path):
+    """The leader vanishes before it announced the end: algo-2 must not pass for completed."""
+    members = ["algo-1", "algo-2"]
+    hyperparameters = {**QUICK, "epochs": "500", "storage-path": f"s3://{BUCKET}/{tmp_path.name}"}
+    processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
+    _wait_for_leader(processes, tmp_path, "epoch=2 ")
+
+    hosts.cut("algo-1")
+    hosts.kill("algo-1")
+    try:
+        codes = _finish({"algo-2": processes["algo-2"]}, 120)
+    finally:
+        hosts.cut("algo-1", connected=True)
+
+    assert codes == {"algo-2": 1}, _log(tmp_path, "algo-2")[-3000:]
+    failure = (tmp_path / "algo-2" / "opt_ml" / "output" / "failure").read_text().strip()
+    assert failure == "the leader algo-1 stopped answering before its program ended, so algo-2 leaves the job"
     _nothing_left(hosts, members)

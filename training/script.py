@@ -24,6 +24,7 @@ from training.cluster import ray_cluster
 from training.contract import JobEnvironment
 from training.errors import JobError, ScriptExited
 from training.script_env import script_arguments, script_environment
+from training.tracking import job_run
 
 CODE_CHANNEL = "code"
 REQUIREMENTS = "requirements.txt"
@@ -39,9 +40,10 @@ def run(env: JobEnvironment) -> None:
     with requirements_installed(script.parent), ray_cluster(env):
         if not env.is_leader:
             return
-        status, tail = _run(script, name, env)
-    if status != 0:
-        raise ScriptExited(failure_reason(name, status, tail), status)
+        with job_run(env):  # the script's own mlflow.start_run() continues this run (script_env)
+            status, tail = _run(script, name, env)
+            if status != 0:
+                raise ScriptExited(failure_reason(name, status, tail), status)
     print(f"{name} finished (exit status 0)", flush=True)
 
 

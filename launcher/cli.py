@@ -109,6 +109,11 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
         "--image", default=os.environ.get("IMAGE_URI") or None, help="image URI (default: build/image-uri.txt)"
     )
     verb.add_argument(
+        "--mlflow",
+        default=None,
+        help="MLflow tracking URI or ARN, or none (default: the stack's MLflow; a store in the job folder locally)",
+    )
+    verb.add_argument(
         "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
     )
 
@@ -173,6 +178,7 @@ def _spec(
         job_name=args.job_name,
         keep_alive=args.keep_alive,
         executor=args.executor,
+        mlflow=args.mlflow,
     )
 
 
@@ -255,8 +261,11 @@ def _stop(args: argparse.Namespace, _: list[str]) -> int:
 
 def _jobs(args: argparse.Namespace, _: list[str]) -> int:
     print(HEADER)
-    for job in api.recent_jobs(Stack.load(args.outputs, args.stack), args.count):
+    stack = Stack.load(args.outputs, args.stack)
+    for job in api.recent_jobs(stack, args.count):
         print(job)
+    if stack.mlflow_arn:
+        print(f"MLflow UI (a one-time link; experiment = program, run = job name): {api.mlflow_ui(stack)}")
     return 0
 
 

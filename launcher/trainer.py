@@ -19,6 +19,7 @@ from launcher.metrics import METRICS
 from launcher.errors import LauncherError
 from launcher.request import MAX_BASE_NAME, JobSpec
 from launcher.stack import Stack
+from launcher.tracking import environment, tracked_trainer, tracking_uri
 
 PROJECT = "ray-on-sagemaker"
 CHANNELS = ("training", "testing")
@@ -46,12 +47,11 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.shapes import MetricDefinition, Tag
     from sagemaker.core.training.configs import CheckpointConfig, Compute, OutputDataConfig, StoppingCondition
-    from sagemaker.train import ModelTrainer
-
     base = base_job_name(stack, spec)
+    mlflow = tracking_uri(spec, stack.mlflow_arn)
     launched = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
     checkpoints = f"s3://{stack.artifacts_bucket}/{CHECKPOINT_PREFIX}/{base}-{launched}"
-    trainer = ModelTrainer(
+    trainer = tracked_trainer()(
         sagemaker_session=Session(boto_session=session, sagemaker_config=_SDK_CONFIG),
         training_image=image,
         role=stack.training_role_arn,
@@ -73,12 +73,14 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
         ),
         # One folder per launch: SageMaker restores it into a restarted spot job, and no other job resumes from it.
         checkpoint_config=CheckpointConfig(s3_uri=checkpoints),
+        environment=environment(mlflow, spec, image),
         tags=[
             Tag(key="project", value=PROJECT),
             Tag(key="stack", value=stack.name),
             Tag(key="image-commit", value=image_commit(image)),
         ],
     )
+    trainer = trainer.with_mlflow(mlflow, spec)
     return trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
 
 

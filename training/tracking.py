@@ -205,8 +205,15 @@ def _start(run: Run, target: Target, env: JobEnvironment) -> str | None:
     """Create the run (and its experiment); None, after the one warning, when the server will not."""
     tags = {"sagemaker.job": env.job_identity, "image": env.image, "program": env.hyperparameters.program}
     tags = {key: value for key, value in tags.items() if value}
+    given = env.mlflow_variables.get(RUN_ID)  # a run made for the job (SageMaker's MlflowDetails): continue it
     try:
+        if target.uri.startswith("sqlite:///"):
+            Path(target.uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         client = _client(target.uri)
+        if given:
+            run.run_id = given
+            run.set_tags(tags)
+            return given
         created = client.create_run(experiment_id(client, target), run_name=target.run_name, tags=tags)
     except Exception as error:  # noqa: BLE001 - tracking must never end the job
         run.warn(error)

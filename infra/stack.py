@@ -90,9 +90,8 @@ class RayOnSageMakerStack(Stack):
             "JobNamePrefix": (settings.job_name_prefix, "Training job names must start with this prefix"),
         }
         if settings.mlflow:
-            tracking = Tracking(
-                self, "Tracking", name=f"{settings.name_prefix}-mlflow", artifacts_bucket=storage.artifacts_bucket, key=key
-            )
+            name = f"{settings.name_prefix}-mlflow"
+            tracking = Tracking(self, "Tracking", name=name, artifacts_bucket=storage.artifacts_bucket, key=key)
             tracking.grant_logging(roles.training_role)
             tracking.grant_logging(roles.notebook_role, open_ui=True)
             outputs["MlflowArn"] = (tracking.arn, "SageMaker MLflow App that every job logs its experiment to")

@@ -83,6 +83,7 @@ class Tracking(Construct):
 
     def grant_logging(self, role: iam.Role, open_ui: bool = False) -> None:
         """Let role log runs to this App (and, with open_ui, open its UI through a presigned URL)."""
-        role.add_to_policy(iam.PolicyStatement(actions=LOG_TO_MLFLOW + (OPEN_UI if open_ui else []), resources=[self.arn]))
+        actions = LOG_TO_MLFLOW + (OPEN_UI if open_ui else [])
+        role.add_to_policy(iam.PolicyStatement(actions=actions, resources=[self.arn]))
         wildcards = ["Action::sagemaker-mlflow:Get*", "Action::sagemaker-mlflow:Search*"]
         suppress_nag(role, Finding("AwsSolutions-IAM5", WHY_MLFLOW_ACTIONS, wildcards))

@@ -73,7 +73,8 @@ def _job_environment(request: dict[str, Any], root: Path) -> dict[str, str]:
     """
     environment = {**request.get("Environment", {}), "TRAINING_JOB_NAME": request["TrainingJobName"]}
     if TRACKING_URI not in environment:
-        environment.update({TRACKING_URI: local_store(root.resolve()), EXPERIMENT_NAME: request["HyperParameters"]["program"]})
+        program = request["HyperParameters"]["program"]
+        environment.update({TRACKING_URI: local_store(root.resolve()), EXPERIMENT_NAME: program})
     return environment
 
 

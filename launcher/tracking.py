@@ -59,7 +59,7 @@ def mlflow_config(uri: str | None, spec: JobSpec, job_name: str) -> dict[str, st
 
 
 def ui_url(sagemaker, arn: str) -> str:
-    """A presigned, one-time URL of the MLflow UI (CreatePresignedMlflowAppUrl, or ...TrackingServerUrl for a server)."""
+    """A presigned, one-time URL of the MLflow UI (CreatePresignedMlflowAppUrl; ...TrackingServerUrl for a server)."""
     kind, _, name = arn.rsplit(":", 1)[-1].partition("/")
     if kind == "mlflow-tracking-server":
         return sagemaker.create_presigned_mlflow_tracking_server_url(TrackingServerName=name)["AuthorizedUrl"]

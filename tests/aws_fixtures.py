@@ -113,5 +113,10 @@ def moto_args(repository_name: str, **settings: str) -> str:
     it has no AWS::SageMaker::MlflowApp (moto 5.2.5 skips unknown types, so the App's Arn output could not
     resolve): the template tests cover mlflow on.
     """
-    context = {"repositoryName": repository_name, "restrictDefaultSecurityGroup": "false", "mlflow": "false", **settings}
+    context = {
+        "repositoryName": repository_name,
+        "restrictDefaultSecurityGroup": "false",
+        "mlflow": "false",
+        **settings,
+    }
     return "CDK_ARGS=" + " ".join(f"-c {key}={value}" for key, value in context.items())

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import free_port, serving
+from tests.support import free_port
+from tests.training.mlflow_server import runs_of, start_server
 from training.entrypoint import main
 
 pytestmark = pytest.mark.usefixtures("ray_two_nodes")
-MLFLOW = str(Path(sys.executable).with_name("mlflow"))
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
@@ -27,16 +27,6 @@ with mlflow.start_run() as run:
     mlflow.log_metric("script_metric", 7.0, step=3)
 print("script run", run.info.run_id)
 """
-
-
-def start_server(folder: Path, port: int):
-    """`mlflow server` on 127.0.0.1:port with its store in folder, as a context manager."""
-    folder.mkdir(parents=True, exist_ok=True)
-    argv = [
-        MLFLOW, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}", "--artifacts-destination", str(folder / "art"),
-    ]
-    return serving(argv, f"http://127.0.0.1:{port}/health", folder / "server.log", timeout_s=120)
 
 
 @pytest.fixture(scope="module")
@@ -49,23 +39,15 @@ def tracking(tmp_path_factory) -> Iterator[str]:
 
 def _run_tracked(root: Path, uri: str, experiment: str) -> int:
     environ = {"SM_BASE_DIR": str(root), "SM_NUM_CPUS": "2", "SM_NUM_GPUS": "0", "MLFLOW_TRACKING_URI": uri,
-               "MLFLOW_EXPERIMENT_NAME": experiment, "TRAINING_JOB_NAME": f"{experiment}-job", "RAY_SM_IMAGE": "img:abc"}
+               "MLFLOW_EXPERIMENT_NAME": experiment, "TRAINING_JOB_NAME": f"{experiment}-job",
+               "RAY_SM_IMAGE": "img:abc"}
     return main(["train"], environ)
-
-
-def _runs(uri: str, experiment: str):
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(tracking_uri=uri)
-    found = client.get_experiment_by_name(experiment)
-    assert found is not None, f"no experiment {experiment}"
-    return client, client.search_runs([found.experiment_id])
 
 
 def test_train_logs_one_run_with_params_epochs_and_model(make_job, quick, tracking, capsys):
     root = make_job({"program": "train", "epochs": "2", "num-workers": "2", "cpus-per-worker": "1", **quick})
     assert _run_tracked(root, tracking, "train-exp") == 0
-    client, runs = _runs(tracking, "train-exp")
+    client, runs = runs_of(tracking, "train-exp")
     assert len(runs) == 1  # one run for the job, not one per worker
     run = runs[0]
     assert run.info.status == "FINISHED" and run.info.run_name == "train-exp-job"
@@ -81,7 +63,7 @@ def test_train_logs_one_run_with_params_epochs_and_model(make_job, quick, tracki
 def test_tune_logs_a_parent_run_with_one_child_per_trial_and_marks_the_best(make_job, quick, tracking):
     hyperparameters = {"program": "tune", "epochs": "1", "beta-1-grid": "0.8,0.9", "beta-2-grid": "0.99", **quick}
     assert _run_tracked(make_job(hyperparameters), tracking, "tune-exp") == 0
-    client, runs = _runs(tracking, "tune-exp")
+    client, runs = runs_of(tracking, "tune-exp")
     parents = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
     assert len(parents) == 1 and len(runs) == 3
     parent = parents[0]
@@ -99,7 +81,7 @@ def test_a_script_lands_in_the_jobs_run(tmp_path, make_job, tracking):
     (code / "job.py").write_text(SCRIPT)
     root = make_job({"program": "script", "entry-script": "job.py"}, {"code": code})
     assert _run_tracked(root, tracking, "script-exp") == 0
-    client, runs = _runs(tracking, "script-exp")
+    client, runs = runs_of(tracking, "script-exp")
     assert len(runs) == 1 and runs[0].info.run_name == "script-exp-job"
     assert client.get_metric_history(runs[0].info.run_id, "script_metric")[0].value == 7.0
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import free_port
-from tests.training.mlflow_server import runs_of, start_server
+from tests.training.mlflow_server import Relay, runs_of, start_server
 from training.entrypoint import main
 
 pytestmark = pytest.mark.usefixtures("ray_two_nodes")
@@ -86,26 +86,25 @@ def test_a_script_lands_in_the_jobs_run(tmp_path, make_job, tracking):
     assert client.get_metric_history(runs[0].info.run_id, "script_metric")[0].value == 7.0
 
 
-def test_a_server_stopped_mid_job_costs_one_warning_not_the_job(tmp_path, make_job, quick):
-    """The entry point in a process of its own (its own Ray), the server stopped once the run exists."""
+def test_a_server_stopped_mid_job_costs_one_warning_not_the_job(tmp_path, make_job, quick, tracking):
+    """The entry point in a process of its own (its own Ray), reaching the server through a relay that is cut
+    once the run exists: from then on, to the job, the server has stopped."""
     root = make_job({"program": "train", "epochs": "2", **quick})
-    port = free_port()
+    relay = Relay(int(tracking.rsplit(":", 1)[1]))
     env = {**os.environ, "SM_BASE_DIR": str(root), "SM_NUM_CPUS": "2", "SM_NUM_GPUS": "0",
-           "MLFLOW_TRACKING_URI": f"http://user:secret@127.0.0.1:{port}", "RAY_ADDRESS": "local",
-           "HOME": str(tmp_path), "PYTHONPATH": str(REPOSITORY)}
-    with start_server(tmp_path / "mlflow", port) as server:
-        job = subprocess.Popen([sys.executable, "-m", "training.entrypoint", "train"], env=env, cwd=REPOSITORY,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        lines = []
-        for line in job.stdout:
-            lines.append(line)
-            if line.startswith("MLflow run "):
-                server.terminate()
-                server.wait(timeout=30)
-                break
-        lines += job.stdout.readlines()
-    assert job.wait(timeout=300) == 0, "".join(lines)
+           "MLFLOW_TRACKING_URI": f"http://user:secret@127.0.0.1:{relay.port}", "MLFLOW_EXPERIMENT_NAME": "stopped",
+           "RAY_ADDRESS": "local", "HOME": str(tmp_path), "PYTHONPATH": str(REPOSITORY)}
+    job = subprocess.Popen([sys.executable, "-m", "training.entrypoint", "train"], env=env, cwd=REPOSITORY,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in job.stdout:
+        lines.append(line)
+        if line.startswith("MLflow run "):
+            relay.cut()
+    assert job.wait(timeout=60) == 0, "".join(lines)
     warnings = [line for line in lines if line.startswith("warning: MLflow")]
     assert len(warnings) == 1, "".join(lines)
     assert "secret" not in "".join(lines)
     assert (root / "model" / "model.pth").exists()
+    _, (run,) = runs_of(tracking, "stopped")
+    assert run.info.status == "RUNNING"  # created, then never reached again

@@ -78,7 +78,8 @@ class Tracking(Construct):
             artifact_store_uri=f"s3://{artifacts_bucket.bucket_name}/{ARTIFACTS_PREFIX}",
             role_arn=role.role_arn,
         )
-        self.app.node.add_dependency(role)
+        # The App may use its artifact store from its creation on: its role's policy comes first.
+        self.app.node.add_dependency(role.node.find_child("DefaultPolicy"))
         self.arn = self.app.attr_arn
 
     def grant_logging(self, role: iam.Role, open_ui: bool = False) -> None:

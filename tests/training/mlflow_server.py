@@ -26,7 +26,7 @@ def start_server(folder: Path, port: int, host: str = "127.0.0.1") -> Iterator[s
     """
     folder.mkdir(parents=True, exist_ok=True)
     argv = [
-        MLFLOW, "server", "--host", host, "--port", str(port), "--workers", "1", "--allowed-hosts", f"{host}:{port}",
+        MLFLOW, "server", "--host", host, "--port", str(port), "--workers", "1", "--allowed-hosts", f"{host}:*",
         "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}", "--artifacts-destination", str(folder / "art"),
     ]
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}

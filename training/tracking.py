@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import re
 import tempfile
@@ -36,6 +37,7 @@ PARENT_TAG = "mlflow.parentRunId"
 BEST_TAG = "best_trial"
 _CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 _LOCAL_ARTIFACTS = "artifacts"
+_HEADER_REGISTRY = "mlflow.tracking.request_header.registry"  # the logger of MLflow's request header plugins
 
 
 def redact(text: str) -> str:
@@ -146,11 +148,20 @@ class Run:
 
 
 def _client(uri: str):
-    """MLflow's client for a URI, built once per process (the ARN plugin's credentials are cached there)."""
+    """MLflow's client for a URI, built once per process (the ARN plugin's credentials are cached there).
+
+    sagemaker-mlflow 0.5.0's request header provider reads the process-wide tracking URI, not the client's,
+    and on any URI that is not an ARN logs a warning for every request ("list index out of range"): so the
+    process-wide URI is this one, and for other URIs that provider's failures are not logged.
+    """
     cached = _CLIENTS.get(uri)
     if cached is None:
+        import mlflow
         from mlflow.tracking import MlflowClient
 
+        mlflow.set_tracking_uri(uri)
+        if not uri.startswith("arn:"):
+            logging.getLogger(_HEADER_REGISTRY).setLevel(logging.ERROR)
         cached = _CLIENTS[uri] = MlflowClient(tracking_uri=uri)
     return cached
 

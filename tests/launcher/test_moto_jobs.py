@@ -120,7 +120,7 @@ def test_jobs_status_and_logs_report_the_job_and_fetch_its_results(
 def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_no_spot_wait(
     launcher_env, data, record, deployed
 ) -> None:
-    """ml.g5 trains on NVMe instance storage, for which SageMaker refuses a VolumeKmsKeyId; it logs to --mlflow's App."""
+    """ml.g5 trains on NVMe instance storage, where SageMaker refuses a VolumeKmsKeyId; it logs to --mlflow's App."""
     results = []
     args = (
         "ARGS=--no-spot --keep-alive 600 --instance-type ml.g5.xlarge --instance-count 2 --job-name nightly --no-wait"

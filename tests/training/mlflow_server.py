@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support import wait_until_answering
+from tests.support import stop_process_group, wait_until_answering
 
 MLFLOW = str(Path(sys.executable).with_name("mlflow"))
 
@@ -36,12 +35,7 @@ def start_server(folder: Path, port: int, host: str = "127.0.0.1") -> Iterator[s
         wait_until_answering(f"http://{host}:{port}/health", server, timeout_s=300)
         yield server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_process_group(server)
 
 
 def runs_of(uri: str, experiment: str):

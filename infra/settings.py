@@ -41,6 +41,7 @@ class InfraSettings:
     repository_name: str = ""  # ECR repository name; empty: CloudFormation names it, so a redeploy never collides
     training_instance_types: tuple[str, ...] = DEFAULT_TRAINING_INSTANCE_TYPES  # what CreateTrainingJob may ask for
     restrict_default_security_group: bool = True  # strip the VPC default security group's rules (a Lambda does it)
+    mlflow: bool = True  # a SageMaker MLflow App for experiment tracking, which every job then logs to
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> "InfraSettings":
@@ -148,6 +149,7 @@ PARSERS: Mapping[str, Callable[[str, Any], Any]] = {
     "repository_name": _parse_str,
     "training_instance_types": _parse_list,
     "restrict_default_security_group": _parse_bool,
+    "mlflow": _parse_bool,
 }
 
 CHECKS: Mapping[str, Callable[[str, Any], None]] = {
@@ -167,4 +169,5 @@ CHECKS: Mapping[str, Callable[[str, Any], None]] = {
     "repository_name": _pattern(f"({REPOSITORY_NAME})?", "empty or an ECR repository name (lowercase, 2 to 256)"),
     "training_instance_types": _training_instance_types,
     "restrict_default_security_group": _is_bool,
+    "mlflow": _is_bool,
 }

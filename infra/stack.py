@@ -21,6 +21,7 @@ from infra.registry import Registry
 from infra.roles import Roles, RoleTargets
 from infra.settings import InfraSettings
 from infra.storage import Storage
+from infra.tracking import Tracking
 
 REMOVAL = {"retain": RemovalPolicy.RETAIN, "destroy": RemovalPolicy.DESTROY}
 
@@ -88,5 +89,11 @@ class RayOnSageMakerStack(Stack):
             "Region": (Aws.REGION, "Region the stack is deployed in"),
             "JobNamePrefix": (settings.job_name_prefix, "Training job names must start with this prefix"),
         }
+        if settings.mlflow:
+            name = f"{settings.name_prefix}-mlflow"
+            tracking = Tracking(self, "Tracking", name=name, artifacts_bucket=storage.artifacts_bucket, key=key)
+            tracking.grant_logging(roles.training_role)
+            tracking.grant_logging(roles.notebook_role, open_ui=True)
+            outputs["MlflowArn"] = (tracking.arn, "SageMaker MLflow App that every job logs its experiment to")
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

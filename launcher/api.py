@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import boto3
 
 from launcher import follow as following
-from launcher import jobs, local_job, results
+from launcher import jobs, local_job, results, tracking
 from launcher.aws import connect
 from launcher.code_channel import Packed
 from launcher.code_channel import pack as pack_code
@@ -46,6 +46,7 @@ __all__ = [
     "find_image",
     "follow",
     "hyperparameters",
+    "mlflow_ui",
     "pack_code",
     "recent_jobs",
     "run_local",
@@ -128,6 +129,13 @@ def fetch(
 
 def stop(stack: Stack, name: str, session: boto3.Session | None = None) -> None:
     jobs.stop(session_for(stack, session).client("sagemaker"), name)
+
+
+def mlflow_ui(stack: Stack, session: boto3.Session | None = None) -> str | None:
+    """A one-time link to the stack's MLflow UI (experiment = program, run = job name); None without one."""
+    if not stack.mlflow_arn:
+        return None
+    return tracking.ui_url(session_for(stack, session).client("sagemaker"), stack.mlflow_arn)
 
 
 def recent_jobs(stack: Stack, count: int = 10, session: boto3.Session | None = None) -> list[jobs.JobRow]:

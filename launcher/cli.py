@@ -114,6 +114,11 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
         help="image URI (default: IMAGE_URI, else --image-file, else the newest make push-image in the stack's ECR)",
     )
     verb.add_argument(
+        "--mlflow",
+        default=None,
+        help="MLflow tracking URI or ARN, or none (default: the stack's MLflow; a store in the job folder locally)",
+    )
+    verb.add_argument(
         "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
     )
 
@@ -188,6 +193,7 @@ def _spec(
         job_name=args.job_name,
         keep_alive=args.keep_alive,
         executor=args.executor,
+        mlflow=args.mlflow,
     )
 
 
@@ -276,8 +282,11 @@ def _stop(args: argparse.Namespace, _: list[str]) -> int:
 
 def _jobs(args: argparse.Namespace, _: list[str]) -> int:
     print(HEADER)
-    for job in api.recent_jobs(Stack.load(args.outputs, args.stack), args.count):
+    stack = Stack.load(args.outputs, args.stack)
+    for job in api.recent_jobs(stack, args.count):
         print(job)
+    if stack.mlflow_arn:
+        print(f"MLflow UI (a one-time link; experiment = program, run = job name): {api.mlflow_ui(stack)}")
     return 0
 
 

@@ -12,7 +12,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from launcher.local import layout, run
+from launcher.local import layout, local_store, run
+from training.tracking import EXPERIMENT_NAME, TRACKING_URI
 from training.demo_data import write_digits
 
 # Settings that suit 1,437 training images: small batches, a higher rate, a few epochs.
@@ -33,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         job = root / name
         layout(job, hyperparameters, channels)
         print(f"== {name}: SageMaker-shaped folder {job}", flush=True)
-        status = run(job)
+        tracking = {TRACKING_URI: local_store(job), EXPERIMENT_NAME: name, "TRAINING_JOB_NAME": f"demo-{name}"}
+        status = run(job, job_env=tracking)
         if status != 0:
             failure = job / "output" / "failure"
             reason = failure.read_text().strip() if failure.exists() else "see the log above"
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         f"trained model:   {root / 'train/model/model.pth'} (metrics in model/metrics.json)\n"
         f"best tuned model: {root / 'tune/model/model.pth'}\n"
         f"search results:  {root / 'tune/output/data/results.csv'}\n"
-        f"heatmap:         {root / 'tune/output/data/heatmap.png'}",
+        f"heatmap:         {root / 'tune/output/data/heatmap.png'}\n"
+        f"experiments:     mlflow ui --backend-store-uri {local_store(root / 'train')} (and tune's beside it)",
         flush=True,
     )
     return 0

@@ -18,14 +18,15 @@ class JobRow:
     status: str
     seconds: int | None
     test_accuracy: float | None
+    mlflow_run: str | None = None  # the job's run in the stack's MLflow (SageMaker's MlflowDetails)
 
     def __str__(self) -> str:
         duration = f"{self.seconds // 60}m{self.seconds % 60:02d}s" if self.seconds is not None else "-"
         accuracy = f"{self.test_accuracy:.4f}" if self.test_accuracy is not None else "-"
-        return f"{self.name:<48} {self.status:<11} {duration:>9} {accuracy:>13}"
+        return f"{self.name:<48} {self.status:<11} {duration:>9} {accuracy:>13} {self.mlflow_run or '-'}"
 
 
-HEADER = f"{'job':<48} {'status':<11} {'duration':>9} {'test_accuracy':>13}"
+HEADER = f"{'job':<48} {'status':<11} {'duration':>9} {'test_accuracy':>13} mlflow run"
 
 
 def describe(sagemaker, name: str) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def row(job: dict[str, Any]) -> JobRow:
         status=job["TrainingJobStatus"],
         seconds=int((end - start).total_seconds()) if start is not None and end is not None else None,
         test_accuracy=metrics.get("test_accuracy"),
+        mlflow_run=job.get("MlflowDetails", {}).get("MlflowRunId"),
     )
 
 

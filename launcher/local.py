@@ -47,11 +47,19 @@ def layout(root: Path, hyperparameters: Mapping[str, str], channels: Mapping[str
         (root / folder).mkdir(parents=True, exist_ok=True)
 
 
-def command(root: Path) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that run the image's entry point on a laid-out folder."""
-    env = {**os.environ, "SM_BASE_DIR": str(root.resolve())}
+def command(root: Path, job_env: Mapping[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run the image's entry point on a laid-out folder.
+
+    job_env is what SageMaker puts in the container's environment (the request's Environment, the job's name).
+    """
+    env = {**os.environ, **(job_env or {}), "SM_BASE_DIR": str(root.resolve())}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
     return [sys.executable, "-m", "training.entrypoint", "train"], env
+
+
+def local_store(base: Path) -> str:
+    """MLflow's tracking URI of a job's own store: SQLite in output/data/mlflow/ (artifacts beside it)."""
+    return f"sqlite:///{base / 'output' / 'data' / 'mlflow' / 'mlflow.db'}"
 
 
 def image_command(tool: str, image: str, root: Path) -> list[str]:
@@ -65,12 +73,17 @@ def image_command(tool: str, image: str, root: Path) -> list[str]:
     return [tool, "run", "--rm", "-v", mount, image, "train"]
 
 
-def run(root: Path, on_line: Callable[[str], None] | None = None, argv: Sequence[str] | None = None) -> int:
+def run(
+    root: Path,
+    on_line: Callable[[str], None] | None = None,
+    argv: Sequence[str] | None = None,
+    job_env: Mapping[str, str] | None = None,
+) -> int:
     """Run the job on a laid-out folder (the entry point, or argv) and return its exit status.
 
     Output streams to the terminal, or line by line to on_line (stderr merged) when given.
     """
-    default, env = command(root)
+    default, env = command(root, job_env)
     argv = list(argv or default)
     if on_line is None:
         return subprocess.run(argv, env=env, check=False).returncode

@@ -16,7 +16,8 @@ from typing import Any
 
 import boto3
 
-from launcher.local import HOST, image_command, layout, run
+from launcher.local import HOST, image_command, layout, local_store, run
+from training.tracking import EXPERIMENT_NAME, TRACKING_URI
 from launcher.metrics import final_metrics
 from launcher.service_model import validate
 
@@ -48,7 +49,7 @@ def run_request(
 
         started = time.monotonic()
         argv = image_command(tool, request["AlgorithmSpecification"]["TrainingImage"], root) if tool else None
-        status = run(root, on_line, argv)
+        status = run(root, on_line, argv, None if tool else _job_environment(request, root))
         seconds = int(time.monotonic() - started)
         output = f"{request['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{name}/output"
         job = {
@@ -67,6 +68,19 @@ def run_request(
         _upload_tar(s3, root / "model", f"{output}/model.tar.gz", Path(scratch), encryption)
         _upload_tar(s3, root / "output" / "data", f"{output}/output.tar.gz", Path(scratch), encryption)
         return job
+
+
+def _job_environment(request: dict[str, Any], root: Path) -> dict[str, str]:
+    """The container's environment as SageMaker sets it: the request's Environment and the job's name.
+
+    With no tracking URI given, the job logs to a SQLite store in its own output/data/mlflow/, which comes
+    back in output.tar.gz (`mlflow ui --backend-store-uri sqlite:///.../mlflow.db` opens it).
+    """
+    environment = {**request.get("Environment", {}), "TRAINING_JOB_NAME": request["TrainingJobName"]}
+    if TRACKING_URI not in environment:
+        program = request["HyperParameters"]["program"]
+        environment.update({TRACKING_URI: local_store(root.resolve()), EXPERIMENT_NAME: program})
+    return environment
 
 
 def _download(s3, uri: str, folder: Path) -> Path:

@@ -46,6 +46,8 @@ class JobSpec:
     executor: str = "sagemaker"
     # Channels beside the data bucket's training and testing: name -> S3 prefix (make run's `code`).
     channels: dict[str, str] = dataclasses.field(default_factory=dict)
+    # --mlflow: a tracking URI, an MLflow ARN or none; None: the stack's MLflow (SageMaker) or a local store.
+    mlflow: str | None = None
 
     def __post_init__(self) -> None:
         _check(self.program in PROGRAMS, f"program must be one of {', '.join(PROGRAMS)}, got '{self.program}'")

@@ -29,6 +29,8 @@ _OUTPUTS = {
     "repository_uri": "RepositoryUri",
     "job_name_prefix": "JobNamePrefix",
 }
+# Outputs of settings that may be off (infra/settings.py's mlflow).
+_OPTIONAL_OUTPUTS = {"mlflow_arn": "MlflowArn"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,13 +45,15 @@ class Stack:
     kms_key_arn: str
     repository_uri: str
     job_name_prefix: str
+    mlflow_arn: str = ""  # the stack's SageMaker MLflow App, when it has one
 
     @classmethod
     def from_outputs(cls, name: str, outputs: Mapping[str, str]) -> Stack:
         missing = [key for key in _OUTPUTS.values() if key not in outputs]
         if missing:
             raise LauncherError(f"stack '{name}' has no output {', '.join(missing)}: deploy it again with make deploy")
-        return cls(name=name, **{field: outputs[key] for field, key in _OUTPUTS.items()})
+        optional = {field: outputs[key] for field, key in _OPTIONAL_OUTPUTS.items() if outputs.get(key)}
+        return cls(name=name, **{field: outputs[key] for field, key in _OUTPUTS.items()}, **optional)
 
     @classmethod
     def load(

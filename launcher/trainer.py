@@ -23,6 +23,7 @@ from launcher.errors import LauncherError
 from launcher.request import MAX_BASE_NAME, STAMP_DIGITS, JobSpec
 from launcher.service_model import validate
 from launcher.stack import Stack
+from launcher.tracking import environment, mlflow_config, tracking_uri
 
 PROJECT = "ray-on-sagemaker"
 CHANNELS = ("training", "testing")
@@ -58,12 +59,17 @@ def job_request(stack: Stack, image: str, spec: JobSpec, session: boto3.Session)
     from sagemaker.core.helper.iam_role_resolver import RoleValidationError
 
     launched = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:STAMP_DIGITS]
+    mlflow = tracking_uri(spec, stack.mlflow_arn)
     try:
-        request = _trainer(stack, image, spec, session, launched)._create_training_job_args(boto3=True)
+        request = _trainer(stack, image, spec, session, launched, mlflow)._create_training_job_args(boto3=True)
     except (RoleValidationError, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise LauncherError(f"the SageMaker SDK refused the job ({first}): check the flags and the stack") from None
     request["TrainingJobName"] = f"{base_job_name(stack, spec)}-{launched}"
+    # ModelTrainer 1.27 has no MlflowConfig parameter; the request is ours to complete (launcher/tracking.py).
+    tracking = mlflow_config(mlflow, spec, request["TrainingJobName"])
+    if tracking is not None:
+        request["MlflowConfig"] = tracking
     validate(request)
     return request
 
@@ -88,7 +94,7 @@ def _sdk_role_check_skipped() -> Iterator[None]:
             os.environ[_SDK_ROLE_CHECK] = before
 
 
-def _trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Session, launched: str):
+def _trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Session, launched: str, mlflow: str | None):
     """A ModelTrainer for exactly this project's request; `launched` names the job's checkpoint folder."""
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.shapes import MetricDefinition, Tag
@@ -125,6 +131,7 @@ def _trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Session, la
                 Tag(key="stack", value=stack.name),
                 Tag(key="image-commit", value=image_commit(image)),
             ],
+            environment=environment(mlflow, spec, image),
         )
     return trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -29,6 +31,16 @@ def wait_until_answering(url: str, process: subprocess.Popen, timeout_s: float) 
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{process.args[0]} did not answer {url} within {timeout_s} s")
+
+
+def stop_process_group(process: subprocess.Popen, timeout_s: float = 60) -> None:
+    """SIGTERM to the process group a server was started in (start_new_session), SIGKILL if it lingers."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @contextlib.contextmanager

@@ -22,6 +22,8 @@ Sources and precedence (later wins):
 - Job identity: `TRAINING_JOB_ARN` or `TRAINING_JOB_NAME`, which the platform sets alike on every
   host (the toolkit reads `TRAINING_JOB_NAME`, sagemaker_training/params.py); empty outside SageMaker.
 - Capacity: `SM_NUM_CPUS` / `SM_NUM_GPUS`, else what this process may use on the host.
+- Experiment tracking: MLflow's own `MLFLOW_*` variables (training/tracking.py) and the image's URI,
+  `RAY_SM_IMAGE`, which the launcher puts in the job's Environment (SageMaker does not tell a container).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from training.errors import JobError
 from training.hyperparameters import Hyperparameters, canonical_name
 
 DEFAULT_BASE_DIR = "/opt/ml"
+IMAGE_VARIABLE = "RAY_SM_IMAGE"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +78,8 @@ class JobEnvironment:
     given_hyperparameters: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     resource_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     input_data_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    mlflow_variables: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    image: str = ""
 
     @property
     def is_leader(self) -> bool:
@@ -138,6 +143,8 @@ def read_environment(argv: Sequence[str] = (), environ: Mapping[str, str] | None
         given_hyperparameters=given,
         resource_config=resources,
         input_data_config=_read_json(config / "inputdataconfig.json"),
+        mlflow_variables={key: value for key, value in env.items() if key.startswith("MLFLOW_")},
+        image=env.get(IMAGE_VARIABLE, ""),
     )
 
 

@@ -26,6 +26,7 @@ from training.errors import ScriptExited
 from training.requirements import requirements_installed
 from training.script_env import script_arguments, script_environment
 from training.script_source import ScriptSource, script_source
+from training.tracking import job_run
 
 FAILURE_LIMIT = 1024  # the characters of output/failure that SageMaker keeps as FailureReason
 TAIL_LINES = 20
@@ -38,9 +39,10 @@ def run(env: JobEnvironment) -> None:
     with requirements_installed(source.folder), ray_cluster(env):
         if not env.is_leader:
             return
-        status, tail = _run(source, env)
-    if status != 0:
-        raise ScriptExited(failure_reason(source.name, status, tail), status)
+        with job_run(env):  # the script's own mlflow.start_run() continues this run (script_env)
+            status, tail = _run(source, env)
+            if status != 0:
+                raise ScriptExited(failure_reason(source.name, status, tail), status)
     print(f"{source.name} finished (exit status 0)", flush=True)
 
 

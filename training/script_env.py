@@ -20,6 +20,7 @@ from typing import Any
 
 from training.contract import JobEnvironment
 from training.hyperparameters import CLUSTER_SETTINGS, ESTIMATOR_CODE, ESTIMATOR_PROGRAM, SCRIPT_OWN, canonical_name
+from training.tracking import script_variables
 
 # sagemaker_training.params.SAGEMAKER_HYPERPARAMETERS: the toolkit's own settings, neither hps nor framework params.
 _TOOLKIT_SETTINGS = frozenset(
@@ -63,7 +64,7 @@ def script_arguments(given: Mapping[str, Any]) -> list[str]:
 def script_environment(
     env: JobEnvironment, entry_script: str, module_dir: str, inherited: Mapping[str, str]
 ) -> dict[str, str]:
-    """Every SM_* variable the toolkit sets for a script, for this job, host and script.
+    """Every SM_* variable the toolkit sets for a script, for this job, host and script, and the job's MLflow run.
 
     inherited is the environment the script starts from; the toolkit takes the job's name (in
     SM_TRAINING_ENV) from its TRAINING_JOB_NAME, where the container has one.
@@ -82,7 +83,7 @@ def script_environment(
     )
     variables.update({f"channel_{name}": path for name, path in training_env["channel_input_dirs"].items()})
     variables.update({f"hp_{name}": value for name, value in training_env["hyperparameters"].items()})
-    return {f"SM_{key.upper()}": _formatted(value) for key, value in variables.items()}
+    return {**{f"SM_{key.upper()}": _formatted(value) for key, value in variables.items()}, **script_variables(env)}
 
 
 # Properties of the toolkit's Environment that appear in SM_TRAINING_ENV only, or under another name.

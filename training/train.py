@@ -29,8 +29,9 @@ from training.contract import JobEnvironment
 from training.data import load_datasets
 from training.errors import JobError
 from training.loop import CHECKPOINT_FILE, Session, run_loop
-from training.outputs import save_model
-from training.sizing import plan_workers
+from training.outputs import SUMMARY_FILE, save_model
+from training.sizing import WorkerPlan, plan_workers
+from training.tracking import Run, job_run
 
 RUN_NAME = "train"
 
@@ -100,6 +101,26 @@ def run(env: JobEnvironment) -> Path:
         + (f"; {plan.idle_cpus} CPU(s) left idle by num-workers {plan.num_workers}" if plan.idle_cpus else ""),
         flush=True,
     )
+    params = {**hp.as_strings(), "hosts": len(env.hosts), **dataclasses.asdict(plan)}
+    with job_run(env, params) as tracked:
+        result = _fit(env, train, test, plan, tracked)
+        summary = {
+            "program": "train",
+            "metrics": result.return_value,
+            "hyperparameters": hp.as_strings(),
+            "workers": dataclasses.asdict(plan),
+        }
+        path = save_model(result.checkpoint, env.paths.model_dir, summary)
+        for artifact in (path, path.with_name(SUMMARY_FILE)):
+            tracked.log_artifact(artifact)
+    return path
+
+
+def _fit(env: JobEnvironment, train, test, plan: WorkerPlan, tracked: Run) -> ray.train.Result:
+    """Ray Train's run on the job's cluster, every epoch logged to the job's MLflow run."""
+    from training.tracking_ray import EpochLogger  # imports MLflow's Ray integration
+
+    hp = env.hyperparameters
     with ray_cluster(env):
         trainer = TorchTrainer(
             train_worker,
@@ -123,20 +144,14 @@ def run(env: JobEnvironment) -> Path:
                 ),
                 checkpoint_config=ray.train.CheckpointConfig(num_to_keep=2),
                 logging_config=ray.train.LoggingConfig(log_level="WARNING"),
+                callbacks=[EpochLogger(tracked)],
             ),
         )
         try:
-            result = trainer.fit()
+            return trainer.fit()
         except ray.train.TrainingFailedError as error:
             raise_if_hosts_lost(env, error)
             raise
-    summary = {
-        "program": "train",
-        "metrics": result.return_value,
-        "hyperparameters": hp.as_strings(),
-        "workers": dataclasses.asdict(plan),
-    }
-    return save_model(result.checkpoint, env.paths.model_dir, summary)
 
 
 if __name__ == "__main__":

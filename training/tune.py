@@ -34,6 +34,7 @@ from training.mnist import Digits
 from training.outputs import save_model
 from training.results import write_results
 from training.sizing import plan_trials
+from training.tracking import Run, job_run
 
 RUN_NAME = "tune"
 METRIC, MODE = "test_loss", "min"
@@ -79,27 +80,38 @@ def run(env: JobEnvironment) -> Path:
         f"{plan.concurrent_trials} at a time with {plan.cpus_per_trial} CPU(s) each",
         flush=True,
     )
-    with ray_cluster(env):
-        trainable = tune.with_resources(
-            tune.with_parameters(tune_trial, data=data, base=hp, threads=plan.cpus_per_trial), plan.resources
-        )
-        grid = _tuner(env, trainable, plan.concurrent_trials).fit()
-    best = _best(grid)
-    table, heatmap = write_results(grid, SEARCHED, env.paths.output_data_dir)
-    print(f"results: {table}\nheatmap: {heatmap}", flush=True)
-    best_config = {name: best.config[name] for name in SEARCHED}
-    summary = {
-        "program": "tune",
-        "metrics": best.metrics_dataframe.iloc[-1][["epoch", "train_loss", METRIC, "test_accuracy"]].to_dict(),
-        "best_config": best_config,
-        "hyperparameters": dataclasses.replace(hp, **best_config).as_strings(),
-    }
-    print(f"best trial: {best_config} {METRIC}={best.metrics[METRIC]:.4f}", flush=True)
-    return save_model(best.checkpoint, env.paths.model_dir, summary)
+    params = {**hp.as_strings(), "hosts": len(env.hosts), **dataclasses.asdict(plan)}
+    with job_run(env, params) as tracked:
+        with ray_cluster(env):
+            trainable = tune.with_resources(
+                tune.with_parameters(tune_trial, data=data, base=hp, threads=plan.cpus_per_trial), plan.resources
+            )
+            grid = _tuner(env, trainable, plan.concurrent_trials, tracked).fit()
+        best = _best(grid)
+        table, heatmap = write_results(grid, SEARCHED, env.paths.output_data_dir)
+        print(f"results: {table}\nheatmap: {heatmap}", flush=True)
+        best_config = {name: best.config[name] for name in SEARCHED}
+        summary = {
+            "program": "tune",
+            "metrics": best.metrics_dataframe.iloc[-1][["epoch", "train_loss", METRIC, "test_accuracy"]].to_dict(),
+            "best_config": best_config,
+            "hyperparameters": dataclasses.replace(hp, **best_config).as_strings(),
+        }
+        print(f"best trial: {best_config} {METRIC}={best.metrics[METRIC]:.4f}", flush=True)
+        path = save_model(best.checkpoint, env.paths.model_dir, summary)
+        tracked.mark_best_child(best.metrics["trial_id"], {f"best_{k}": str(v) for k, v in best_config.items()})
+        for artifact in (table, heatmap, path):
+            tracked.log_artifact(artifact)
+    return path
 
 
-def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
-    """A new Tuner, or the one saved under the checkpoint folder when a previous run was cut short."""
+def _tuner(env: JobEnvironment, trainable, concurrent: int, tracked: Run) -> tune.Tuner:
+    """A new Tuner, or the one saved under the checkpoint folder when a previous run was cut short.
+
+    Each trial is a child run of the job's MLflow run (a restored search keeps the callback it was saved with).
+    """
+    from training.tracking_ray import TrialLogger  # imports MLflow's Ray integration
+
     hp = env.hyperparameters
     name = search_name(env)
     path = storage.join(env.storage_path, name)
@@ -121,6 +133,7 @@ def _tuner(env: JobEnvironment, trainable, concurrent: int) -> tune.Tuner:
             storage_path=env.storage_path,
             failure_config=tune.FailureConfig(max_failures=hp.max_failures),
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            callbacks=[TrialLogger(tracked)] if tracked.active else [],
             verbose=1,
         ),
     )

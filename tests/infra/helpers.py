@@ -24,6 +24,8 @@ OUTPUT_NAMES = (
     "Region",
     "JobNamePrefix",
 )
+# Outputs of settings that moto deploys switched off (tests/aws_fixtures.py's moto_args): mlflow.
+OPTIONAL_OUTPUT_NAMES = ("MlflowArn",)
 
 
 @dataclass(frozen=True)

@@ -33,3 +33,12 @@ def test_local_executor_runs_the_same_job_and_reports_like_sagemaker(
     for file in ("model.pth", "metrics.json"):
         path = tmp_path / name / "model" / file
         assert path.is_file() and f"{file + ':':<13} {path}" in result.stdout
+
+    # Nothing given: the job logged to a store in its own output folder, which came back with the results.
+    from mlflow.tracking import MlflowClient
+
+    store = tmp_path / name / "output" / "mlflow" / "mlflow.db"
+    client = MlflowClient(tracking_uri=f"sqlite:///{store}")
+    (run,) = client.search_runs([client.get_experiment_by_name("train").experiment_id])
+    assert run.info.run_name == name and run.info.status == "FINISHED"
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "test_accuracy")] == [1]

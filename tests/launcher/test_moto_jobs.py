@@ -15,6 +15,7 @@ from training.loop import format_metrics
 from tests.infra.helpers import run_make
 from tests.launcher.helpers import IMAGE_TAG, created_jobs
 
+MLFLOW_APP = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-app/app-ABCDEF123456"
 SUBMITTED = re.compile(r"submitted (ray-on-sagemaker-train-\d{17})")
 
 
@@ -57,6 +58,9 @@ def test_train_sends_one_request_with_everything_from_the_stack(submitted, deplo
     assert channels == {c: f"s3://{deployed['DataBucketName']}/{c}/" for c in ("training", "testing")}
     assert request["HyperParameters"] == {"epochs": "3", "learning-rate": "0.005", "program": "train"}
     assert f"make logs JOB={name}" in stdout
+    # The stack on moto has no MLflow App (tests/aws_fixtures.py): no MlflowConfig, the image's URI for the run's tags.
+    assert "MlflowConfig" not in request
+    assert request["Environment"] == {"RAY_SM_IMAGE": request["AlgorithmSpecification"]["TrainingImage"]}
 
 
 def test_train_runs_on_spot_with_checkpoints_stopping_condition_and_the_stack_key(submitted, deployed) -> None:
@@ -116,9 +120,12 @@ def test_jobs_status_and_logs_report_the_job_and_fetch_its_results(
 def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_no_spot_wait(
     launcher_env, data, record, deployed
 ) -> None:
-    """ml.g5 trains on NVMe instance storage, for which SageMaker refuses a VolumeKmsKeyId."""
+    """ml.g5 trains on NVMe instance storage, where SageMaker refuses a VolumeKmsKeyId; it logs to --mlflow's App."""
     results = []
-    args = "ARGS=--no-spot --keep-alive 600 --instance-type ml.g5.xlarge --instance-count 2 --job-name nightly --no-wait"
+    args = (
+        "ARGS=--no-spot --keep-alive 600 --instance-type ml.g5.xlarge --instance-count 2 --job-name nightly --no-wait"
+        f" --mlflow {MLFLOW_APP}"
+    )
     (request,) = created_jobs(record(lambda: results.append(run_make("tune", launcher_env, args))))
     assert results[0].returncode == 0, results[0].stderr
     assert re.fullmatch(r"ray-on-sagemaker-nightly-\d{17}", request["TrainingJobName"])
@@ -134,3 +141,8 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
     assert request["OutputDataConfig"]["KmsKeyId"] == deployed["KmsKeyArn"]
     assert not request.get("EnableManagedSpotTraining")
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
+    name = request["TrainingJobName"]
+    expected = {"MlflowResourceArn": MLFLOW_APP, "MlflowExperimentName": "tune", "MlflowRunName": name}
+    assert request["MlflowConfig"] == expected
+    assert request["Environment"]["MLFLOW_TRACKING_URI"] == MLFLOW_APP
+    assert request["Environment"]["MLFLOW_EXPERIMENT_NAME"] == "tune"

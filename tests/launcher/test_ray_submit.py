@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 
 from launcher.ray_jobs import auth_headers, job_request
 from launcher.ray_program import SubmitError, env_vars, pins
-from tests.support import free_port
+from tests.support import free_port, stop_process_group
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -66,12 +65,7 @@ def ray_head(tmp_path_factory) -> Iterator[str]:
         _wait_for_jobs_api(f"{address}/api/version", head, timeout_s=240)
         yield address
     finally:
-        os.killpg(head.pid, signal.SIGTERM)
-        try:
-            head.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
+        stop_process_group(head)
 
 
 def _make(*variables: str, timeout_s: int = 300) -> subprocess.CompletedProcess:

@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.training.simulated_hosts import BUCKET, SimulatedHosts, aws_settings, lay_out_job, simulated_hosts
+from tests.support import free_port
+from tests.training.mlflow_server import runs_of, start_server
+from tests.training.simulated_hosts import (
+    BUCKET,
+    SUBNET,
+    SimulatedHosts,
+    aws_settings,
+    lay_out_job,
+    simulated_hosts,
+)
 from training.mnist import FILES, load_channel, write_idx
 
 CPUS_PER_HOST = {"SM_NUM_CPUS": "1", "SM_NUM_GPUS": "0"}
@@ -52,13 +61,15 @@ def small_digits(tmp_path_factory, digits) -> dict[str, Path]:
     return channels
 
 
-def _start(hosts, job: Path, members: list[str], started: list[str], hyperparameters: Mapping[str, str], channels):
-    """Lay out every member's /opt/ml and start the entry point on the `started` ones."""
+def _start(
+    hosts, job: Path, members: list[str], started: list[str], hyperparameters: Mapping[str, str], channels, env=None
+):
+    """Lay out every member's /opt/ml and start the entry point on the `started` ones (env: more of the job's)."""
     processes = {}
     for host in members:
         lay_out_job(job / host, members, host, hyperparameters, channels)
         if host in started:
-            processes[host] = hosts.start(host, job / host, CPUS_PER_HOST)
+            processes[host] = hosts.start(host, job / host, {**CPUS_PER_HOST, **(env or {})})
     return processes
 
 
@@ -96,10 +107,21 @@ def _nothing_left(hosts: SimulatedHosts, members: list[str]) -> None:
     assert not any(left.values()), f"processes left behind: {left}"
 
 
-def test_train_on_two_hosts_runs_workers_on_both_and_writes_the_model_on_the_leader(hosts, small_digits, tmp_path):
+@pytest.fixture(scope="module")
+def tracking(hosts, tmp_path_factory) -> Iterator[str]:
+    """A real MLflow server on the bridge's own address, which every simulated host reaches."""
+    port = free_port()
+    with start_server(tmp_path_factory.mktemp("mlflow"), port, host=f"{SUBNET}.1"):
+        yield f"http://{SUBNET}.1:{port}"
+
+
+def test_train_on_two_hosts_runs_workers_on_both_and_writes_the_model_on_the_leader(
+    hosts, small_digits, tmp_path, tracking
+):
     members = ["algo-1", "algo-2"]
     storage = f"s3://{BUCKET}/{tmp_path.name}"
-    processes = _start(hosts, tmp_path, members, members, {**QUICK, "storage-path": storage}, small_digits)
+    mlflow = {"MLFLOW_TRACKING_URI": tracking, "MLFLOW_EXPERIMENT_NAME": "two-hosts"}  # every host gets them
+    processes = _start(hosts, tmp_path, members, members, {**QUICK, "storage-path": storage}, small_digits, mlflow)
 
     codes = _finish(processes, 420)
 
@@ -114,6 +136,11 @@ def test_train_on_two_hosts_runs_workers_on_both_and_writes_the_model_on_the_lea
     keys = [item["Key"] for item in boto3.client("s3", **aws_settings()).list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert any(key.startswith(f"{tmp_path.name}/train/checkpoint_") for key in keys)
     _nothing_left(hosts, members)
+    client, runs = runs_of(tracking, "two-hosts")
+    assert len(runs) == 1, "one MLflow run for the job, not one per host or worker"
+    assert runs[0].data.params["hosts"] == "2" and runs[0].data.params["num_workers"] == "2"
+    assert [m.step for m in client.get_metric_history(runs[0].info.run_id, "test_loss")] == [1]
+    assert "model.pth" in {a.path for a in client.list_artifacts(runs[0].info.run_id)}
 
 
 def test_tune_on_two_hosts_runs_trials_on_both(hosts, small_digits, tmp_path):

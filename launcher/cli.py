@@ -3,7 +3,7 @@
     python -m launcher data [--data FOLDER]
     python -m launcher train|tune [--instance-type T] [--no-spot] [--no-wait] [--executor local] [--epochs 3 ...]
     python -m launcher run --script path/to/job.py [the same flags] [your script's --name value ...]
-    python -m launcher status|logs|stop JOB
+    python -m launcher status|logs|stop|dashboard JOB
     python -m launcher jobs
 
 Every problem a user can fix ends the command with one sentence naming the next command, and exit 1.
@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from training.ray_record import RECORD_FOLDER
 
-from launcher import api, results
+from launcher import api, dashboard, results
 from launcher.aws import NO_CREDENTIALS
 from launcher.code_channel import DEFAULT_LIMIT_MIB
+from launcher.dashboard import DASHBOARD_PORT
 from launcher.errors import LauncherError, service_answer
 from launcher.follow import status_text
 from launcher.image import DEFAULT_URI_FILE, image_uri
@@ -66,6 +68,11 @@ def parser() -> argparse.ArgumentParser:
         "--code-limit-mb", type=int, default=DEFAULT_LIMIT_MIB, help="most MiB of code to upload (default %(default)s)"
     )
     _job_flags(run)
+    forwarding = verbs.add_parser(
+        "dashboard", parents=[common], help="open a running job's Ray dashboard here, through an SSM session"
+    )
+    forwarding.add_argument("job", help="the job's name")
+    forwarding.add_argument("--port", type=int, default=DASHBOARD_PORT, help="the local port (default %(default)s)")
     for verb, text, more in (
         ("status", "show a job's status", []),
         ("logs", "follow a job's status and logs until it ends, then fetch its results", [jobs_dir]),
@@ -104,6 +111,12 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         help=f"seconds (<= {MAX_KEEP_ALIVE}) to keep the instance warm; on-demand only",
+    )
+    verb.add_argument(
+        "--remote-debug",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="let SSM sessions into the job's containers, for make dashboard (default: on)",
     )
     verb.add_argument(
         "--image", default=os.environ.get("IMAGE_URI") or None, help="image URI (default: build/image-uri.txt)"
@@ -173,6 +186,7 @@ def _spec(
         job_name=args.job_name,
         keep_alive=args.keep_alive,
         executor=args.executor,
+        remote_debug=args.remote_debug,
     )
 
 
@@ -209,12 +223,17 @@ def _finish(stack: Stack, job: dict, jobs_dir: Path) -> int:
     """The end-of-job report: summary, then the downloaded results' paths; non-zero unless Completed."""
     for line in results.summary(job):
         print(line)
+    fetched = api.fetch(stack, job, jobs_dir)  # a failed job's output too: Ray's record tells what happened
+    record = fetched.folder / "output" / RECORD_FOLDER
     if job["TrainingJobStatus"] != "Completed":
+        if record.is_dir():
+            print(f"Ray's record of the run: {record}/")
         return 1
-    fetched = api.fetch(stack, job, jobs_dir)
     print(f"results in {fetched.folder}/")
     for name, path in fetched.files.items():
         print(f"  {name + ':':<13} {path}")
+    if record.is_dir():
+        print(f"  {'ray record:':<13} {record}/")
     return 0
 
 
@@ -253,6 +272,17 @@ def _stop(args: argparse.Namespace, _: list[str]) -> int:
     return 0
 
 
+def _dashboard(args: argparse.Namespace, _: list[str]) -> int:
+    """`make dashboard`: check the tools and the job, say where to look and with which token, then forward."""
+    dashboard.require_tools()
+    stack = Stack.load(args.outputs, args.stack)
+    job = api.describe(stack, args.job)
+    dashboard.check_reachable(job)
+    for line in dashboard.instructions(args.job, dashboard.dashboard_token(job), args.port):
+        print(line, flush=True)
+    return dashboard.forward(dashboard.session_command(args.job, stack.region, args.port))
+
+
 def _jobs(args: argparse.Namespace, _: list[str]) -> int:
     print(HEADER)
     for job in api.recent_jobs(Stack.load(args.outputs, args.stack), args.count):
@@ -269,4 +299,5 @@ VERBS = {
     "logs": _logs,
     "stop": _stop,
     "jobs": _jobs,
+    "dashboard": _dashboard,
 }

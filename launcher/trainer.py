@@ -45,7 +45,13 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
     """A ModelTrainer whose train() sends exactly this project's CreateTrainingJob request."""
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.shapes import MetricDefinition, Tag
-    from sagemaker.core.training.configs import CheckpointConfig, Compute, OutputDataConfig, StoppingCondition
+    from sagemaker.core.training.configs import (
+        CheckpointConfig,
+        Compute,
+        OutputDataConfig,
+        RemoteDebugConfig,
+        StoppingCondition,
+    )
     from sagemaker.train import ModelTrainer
 
     base = base_job_name(stack, spec)
@@ -79,7 +85,8 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
             Tag(key="image-commit", value=image_commit(image)),
         ],
     )
-    return trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
+    trainer = trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
+    return trainer.with_remote_debug_config(RemoteDebugConfig(enable_remote_debug=spec.remote_debug))
 
 
 def _shared_storage(spec: JobSpec, checkpoints: str) -> dict[str, str]:

@@ -56,6 +56,7 @@ def test_train_sends_one_request_with_everything_from_the_stack(submitted, deplo
     channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in request["InputDataConfig"]}
     assert channels == {c: f"s3://{deployed['DataBucketName']}/{c}/" for c in ("training", "testing")}
     assert request["HyperParameters"] == {"epochs": "3", "learning-rate": "0.005", "program": "train"}
+    assert request["RemoteDebugConfig"] == {"EnableRemoteDebug": True}  # make dashboard, by default
     assert f"make logs JOB={name}" in stdout
 
 
@@ -119,6 +120,7 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
     """ml.g5 trains on NVMe instance storage, for which SageMaker refuses a VolumeKmsKeyId."""
     results = []
     args = "ARGS=--no-spot --keep-alive 600 --instance-type ml.g5.xlarge --instance-count 2 --job-name nightly --no-wait"
+    args += " --no-remote-debug"
     (request,) = created_jobs(record(lambda: results.append(run_make("tune", launcher_env, args))))
     assert results[0].returncode == 0, results[0].stderr
     assert re.fullmatch(r"ray-on-sagemaker-nightly-\d{14}", request["TrainingJobName"])
@@ -133,4 +135,5 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
     assert "VolumeKmsKeyId" not in resources
     assert request["OutputDataConfig"]["KmsKeyId"] == deployed["KmsKeyArn"]
     assert not request.get("EnableManagedSpotTraining")
+    assert request["RemoteDebugConfig"] == {"EnableRemoteDebug": False}
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}

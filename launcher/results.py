@@ -45,8 +45,13 @@ def summary(job: dict[str, Any]) -> list[str]:
 
 
 def artifact_uris(job: dict[str, Any]) -> dict[str, str]:
-    """S3 URIs of model.tar.gz and output.tar.gz: both in the job's `<output path>/<job>/output/`."""
-    model = job["ModelArtifacts"]["S3ModelArtifacts"]
+    """S3 URIs of model.tar.gz and output.tar.gz: both in the job's `<output path>/<job>/output/`.
+
+    A job that failed or was stopped may have no ModelArtifacts; its output path then tells the folder.
+    """
+    model = job.get("ModelArtifacts", {}).get("S3ModelArtifacts") or (
+        f"{job['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{job['TrainingJobName']}/output/model.tar.gz"
+    )
     return {"model": model, "output": model.rsplit("/", 1)[0] + "/output.tar.gz"}
 
 

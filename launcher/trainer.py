@@ -86,7 +86,9 @@ def build_trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Sessio
         ],
     )
     trainer = trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
-    return trainer.with_remote_debug_config(RemoteDebugConfig(enable_remote_debug=spec.remote_debug))
+    if spec.remote_debug:  # SSM sessions into the containers, for make dashboard (launcher/dashboard.py)
+        trainer = trainer.with_remote_debug_config(RemoteDebugConfig(enable_remote_debug=True))
+    return trainer
 
 
 def _shared_storage(spec: JobSpec, checkpoints: str) -> dict[str, str]:

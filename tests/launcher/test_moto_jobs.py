@@ -135,5 +135,5 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
     assert "VolumeKmsKeyId" not in resources
     assert request["OutputDataConfig"]["KmsKeyId"] == deployed["KmsKeyArn"]
     assert not request.get("EnableManagedSpotTraining")
-    assert request["RemoteDebugConfig"] == {"EnableRemoteDebug": False}
+    assert "RemoteDebugConfig" not in request
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}

@@ -21,7 +21,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,13 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 def write_record(output_data_dir: Path, hosts: Iterable[str]) -> None:
     """Write Ray's record under output_data_dir/ray within RECORD_BUDGET_S; a failure is one warning line."""
     folder = output_data_dir / RECORD_FOLDER
-    failure: list[BaseException] = []
+    outcome: dict[str, Any] = {}
 
     def record() -> None:
         try:
-            _record(folder, {address_of(host): host for host in hosts})
+            outcome["missing"] = _record(folder, list(hosts))
         except Exception as error:  # noqa: BLE001 - the record must never fail the job
-            failure.append(error)
+            outcome["error"] = error
 
     started = time.monotonic()
     worker = threading.Thread(target=record, name="ray-record", daemon=True)
@@ -54,8 +54,10 @@ def write_record(output_data_dir: Path, hosts: Iterable[str]) -> None:
     worker.join(RECORD_BUDGET_S)
     if worker.is_alive():
         _warn(f"Ray's record in {folder} is incomplete: it took longer than {RECORD_BUDGET_S} s")
-    elif failure:
-        _warn(f"Ray's record in {folder} could not be written: {type(failure[0]).__name__}: {failure[0]}")
+    elif "error" in outcome:
+        _warn(f"Ray's record in {folder} could not be written: {type(outcome['error']).__name__}: {outcome['error']}")
+    elif outcome["missing"]:
+        _warn(f"Ray's record in {folder} lacks {', '.join(outcome['missing'])}: record.json says why")
     else:
         print(f"Ray's record written to {folder} in {time.monotonic() - started:.1f} s", flush=True)
 
@@ -64,24 +66,31 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
-def _record(folder: Path, host_of: Mapping[str | None, str]) -> None:
+def _record(folder: Path, hosts: list[str]) -> list[str]:
+    """Write every part that Ray answers for; return the parts it did not."""
+    import ray
     from ray.util import state
 
     folder.mkdir(parents=True, exist_ok=True)
     started, problems = time.monotonic(), {}
-    nodes = _attempt(problems, "nodes", lambda: [_plain(node) for node in _list(state.list_nodes)]) or []
-    for node in nodes:
-        node["host"] = host_of.get(node.get("node_ip")) or (next(iter(host_of.values())) if len(host_of) == 1 else None)
+    # This cluster's own address: without it the state API looks for one among every Ray on the machine.
+    ask = {"address": ray.get_runtime_context().gcs_address, "timeout": _CALL_TIMEOUT_S}
+    listing = {**ask, "detail": True, "limit": _LIST_LIMIT, "raise_on_missing_output": False}
+    host_of = {address_of(host): host for host in hosts}  # a job's hosts resolve by name (training/network.py)
+    nodes = _attempt(problems, "nodes", lambda: [_plain(node) for node in state.list_nodes(**listing)]) or []
+    for node in nodes:  # one host needs no name service: its nodes are that host's
+        node["host"] = hosts[0] if len(hosts) == 1 else host_of.get(node.get("node_ip"))
     _write(folder / "nodes.json", nodes)
     _write(
         folder / "actors.json",
         {
-            "actors": _attempt(problems, "actors", lambda: state.summarize_actors(timeout=_CALL_TIMEOUT_S)),
-            "tasks": _attempt(problems, "tasks", lambda: state.summarize_tasks(timeout=_CALL_TIMEOUT_S)),
+            "actors": _attempt(problems, "actors", lambda: state.summarize_actors(**ask)),
+            "tasks": _attempt(problems, "tasks", lambda: state.summarize_tasks(**ask)),
         },
     )
-    _write(folder / "events.json", _attempt(problems, "events", lambda: _list(state.list_cluster_events)))
-    written = _write_logs(folder / "logs", [node for node in nodes if node.get("state") == "ALIVE"], problems)
+    _write(folder / "events.json", _attempt(problems, "events", lambda: state.list_cluster_events(**listing)))
+    alive = [node for node in nodes if node.get("state") == "ALIVE"]
+    written = _write_logs(folder / "logs", alive, ask, problems)
     _write(
         folder / "record.json",
         {
@@ -92,10 +101,7 @@ def _record(folder: Path, host_of: Mapping[str | None, str]) -> None:
             "not_recorded": problems,
         },
     )
-
-
-def _list(call: Callable[..., list[Any]]) -> list[Any]:
-    return call(detail=True, limit=_LIST_LIMIT, timeout=_CALL_TIMEOUT_S, raise_on_missing_output=False)
+    return sorted(problems)
 
 
 def _attempt(problems: dict[str, str], what: str, call: Callable[[], Any]) -> Any:
@@ -107,21 +113,21 @@ def _attempt(problems: dict[str, str], what: str, call: Callable[[], Any]) -> An
         return None
 
 
-def _write_logs(folder: Path, nodes: list[dict[str, Any]], problems: dict[str, str]) -> int:
+def _write_logs(folder: Path, nodes: list[dict[str, Any]], ask: dict[str, Any], problems: dict[str, str]) -> int:
     """Each live node's log files, newest lines kept; return the bytes written (never above LOG_TOTAL_BYTES)."""
     from ray.util import state
 
     written = 0
     for node in nodes:
         node_id, place = node["node_id"], folder / _SAFE_NAME.sub("_", node.get("host") or node["node_id"])
-        listed = functools.partial(state.list_logs, node_id=node_id, timeout=_CALL_TIMEOUT_S)
+        listed = functools.partial(state.list_logs, node_id=node_id, **ask)
         listing = _attempt(problems, f"logs of {place.name}", listed)
         files = {name for names in (listing or {}).values() for name in names if not name.endswith("/")}  # no folders
         for name in sorted(files):
             if written >= LOG_TOTAL_BYTES:
                 problems["logs"] = f"stopped at the {LOG_TOTAL_BYTES}-byte cap"
                 return written
-            text = _attempt(problems, f"log {place.name}/{name}", functools.partial(_tail, node_id, name)) or ""
+            text = _attempt(problems, f"log {place.name}/{name}", functools.partial(_tail, node_id, name, ask)) or ""
             data = text.encode()[-min(LOG_FILE_BYTES, LOG_TOTAL_BYTES - written) :]
             target = place / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -130,13 +136,11 @@ def _write_logs(folder: Path, nodes: list[dict[str, Any]], problems: dict[str, s
     return written
 
 
-def _tail(node_id: str, name: str) -> str:
+def _tail(node_id: str, name: str, ask: dict[str, Any]) -> str:
+    """The file's last LOG_TAIL_LINES lines, through the log API of the node's agent."""
     from ray.util import state
 
-    lines = state.get_log(
-        node_id=node_id, filename=name, tail=LOG_TAIL_LINES, timeout=_CALL_TIMEOUT_S, errors="replace"
-    )
-    return "".join(lines)
+    return "".join(state.get_log(node_id=node_id, filename=name, tail=LOG_TAIL_LINES, errors="replace", **ask))
 
 
 def _plain(item: Any) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from training.ray_record import RECORD_FOLDER
 
 from launcher import api, dashboard, results
 from launcher.aws import NO_CREDENTIALS
@@ -224,7 +223,7 @@ def _finish(stack: Stack, job: dict, jobs_dir: Path) -> int:
     for line in results.summary(job):
         print(line)
     fetched = api.fetch(stack, job, jobs_dir)  # a failed job's output too: Ray's record tells what happened
-    record = fetched.folder / "output" / RECORD_FOLDER
+    record = fetched.ray_record
     if job["TrainingJobStatus"] != "Completed":
         if record.is_dir():
             print(f"Ray's record of the run: {record}/")

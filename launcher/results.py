@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from training.ray_record import RECORD_FOLDER
 
 DEFAULT_JOBS_DIR = Path("jobs")
 # What training/ writes: the model folder (model.tar.gz) and the output data folder (output.tar.gz).
@@ -21,6 +22,15 @@ class Fetched:
 
     folder: Path
     files: dict[str, Path]
+
+    @property
+    def ray_record(self) -> Path:
+        """Where Ray's record of the run (training/ray_record.py) is unpacked, when the job wrote one."""
+        return record_folder(self.folder)
+
+
+def record_folder(folder: Path) -> Path:
+    return folder / "output" / RECORD_FOLDER
 
 
 def summary(job: dict[str, Any]) -> list[str]:
@@ -76,7 +86,8 @@ def fetch(job: dict[str, Any], session: boto3.Session, jobs_dir: Path = DEFAULT_
 
 
 def _unpacked(folder: Path, part: str, every_file: bool) -> dict[str, Path]:
-    if every_file:
-        found = sorted(path for path in (folder / part).rglob("*") if path.is_file())
+    if every_file:  # but Ray's record, which the end-of-job report names as one folder
+        record = record_folder(folder)
+        found = sorted(p for p in (folder / part).rglob("*") if p.is_file() and not p.is_relative_to(record))
         return {path.relative_to(folder).as_posix(): path for path in found}
     return {name: folder / part / name for name in WANTED[part] if (folder / part / name).exists()}

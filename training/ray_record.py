@@ -3,12 +3,13 @@
 Under output/data/ray/ (so it reaches output.tar.gz, and `make logs` unpacks it):
   nodes.json    every node Ray knew, with the job's host name it ran on and, for a dead one, why it died
   actors.json   actors and tasks summarised by state (Ray's own summaries)
-  events.json   the cluster's events (nodes added and lost, actors that died...)
+  events.json   the cluster's events, as far as Ray reports them (often none without an autoscaler)
   logs/<host>/  each live node's Ray logs through Ray's log API, the last LOG_TAIL_LINES lines of each file,
                 at most LOG_FILE_BYTES per file and LOG_TOTAL_BYTES in all
   record.json   when it was written, how long it took, the caps, and what could not be recorded
 
-Everything goes through Ray's state and log API (the dashboard's, which ray[default] starts on the head).
+Everything goes through Ray's state and log API (the dashboard's, which ray[default] starts on the head;
+each node's logs through its dashboard agent, so a dead node's logs are gone with it).
 Recording runs in a thread with a deadline: a broken or busy cluster costs at most RECORD_BUDGET_S seconds
 and one warning line, never the job.
 """

@@ -36,5 +36,4 @@ def test_local_executor_runs_the_same_job_and_reports_like_sagemaker(
         assert path.is_file() and f"{file + ':':<13} {path}" in result.stdout
     record = tmp_path / name / "output" / "ray"  # Ray's record of the run (training/ray_record.py), unpacked
     assert [node["host"] for node in json.loads((record / "nodes.json").read_text())] == ["algo-1"]
-    assert f"{'ray record:':<13} {record}/" in result.stdout
-    assert list((record / "logs" / "algo-1").glob("raylet.*")), sorted(p.name for p in record.rglob("*"))
+    assert f"{'ray record:':<13} {record}/" in result.stdout  # its logs: see test_multihost.py (own network)

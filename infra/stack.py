@@ -18,6 +18,7 @@ from infra.network import Network
 from infra.notebook import Notebook
 from infra.permissions import STACK_TAG
 from infra.registry import Registry
+from infra.remote_debug import grant_remote_debug
 from infra.roles import Roles, RoleTargets
 from infra.settings import InfraSettings
 from infra.storage import Storage
@@ -60,6 +61,7 @@ class RayOnSageMakerStack(Stack):
             training_instance_types=settings.training_instance_types,
         )
         roles = Roles(self, "Roles", targets=targets)
+        grant_remote_debug(roles.training_role, roles.notebook_role, settings.job_name_prefix)  # make dashboard
         notebook = Notebook(
             self,
             "Notebook",

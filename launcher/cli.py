@@ -3,7 +3,7 @@
     python -m launcher data [--data FOLDER]
     python -m launcher train|tune [--instance-type T] [--no-spot] [--no-wait] [--executor local] [--epochs 3 ...]
     python -m launcher run --script path/to/job.py [the same flags] [your script's --name value ...]
-    python -m launcher status|logs|stop JOB
+    python -m launcher status|logs|stop|dashboard JOB
     python -m launcher jobs
 
 Every problem a user can fix ends the command with one sentence naming the next command, and exit 1.
@@ -18,9 +18,10 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from launcher import api, local_folders, results
+from launcher import api, dashboard, local_folders, results
 from launcher.aws import NO_CREDENTIALS
 from launcher.code_channel import DEFAULT_LIMIT_MIB
+from launcher.dashboard import DASHBOARD_PORT
 from launcher.errors import LauncherError, service_answer
 from launcher.follow import status_text
 from launcher.image import DEFAULT_URI_FILE
@@ -66,6 +67,11 @@ def parser() -> argparse.ArgumentParser:
         "--code-limit-mb", type=int, default=DEFAULT_LIMIT_MIB, help="most MiB of code to upload (default %(default)s)"
     )
     _job_flags(run)
+    forwarding = verbs.add_parser(
+        "dashboard", parents=[common], help="open a running job's Ray dashboard here, through an SSM session"
+    )
+    forwarding.add_argument("job", help="the job's name")
+    forwarding.add_argument("--port", type=int, default=DASHBOARD_PORT, help="the local port (default %(default)s)")
     for verb, text, more in (
         ("status", "show a job's status", []),
         ("logs", "follow a job's status and logs until it ends, then fetch its results", [jobs_dir]),
@@ -93,7 +99,7 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
         "--max-wait", type=int, default=None, help="spot only: seconds to wait and run in all (default 2 x max-runtime)"
     )
     verb.add_argument(
-        "--job-name", default=None, help="job name base (the stack's prefix is added; SageMaker's SDK appends the time)"
+        "--job-name", default=None, help="job name base (the stack's prefix is added, then the launch's UTC time)"
     )
     verb.add_argument("--no-wait", action="store_true", help="return once the job is submitted")
     verb.add_argument(
@@ -117,6 +123,12 @@ def _job_flags(verb: argparse.ArgumentParser) -> None:
         "--mlflow",
         default=None,
         help="MLflow tracking URI or ARN, or none (default: the stack's MLflow; a store in the job folder locally)",
+    )
+    verb.add_argument(
+        "--remote-debug",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="let SSM sessions into the job's containers, for make dashboard (default: on)",
     )
     verb.add_argument(
         "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
@@ -194,6 +206,7 @@ def _spec(
         keep_alive=args.keep_alive,
         executor=args.executor,
         mlflow=args.mlflow,
+        remote_debug=args.remote_debug,
     )
 
 
@@ -227,9 +240,7 @@ def _follow_and_finish(stack: Stack, name: str, jobs_dir: Path) -> int:
 
 
 def _finish(stack: Stack, job: dict, jobs_dir: Path) -> int:
-    """The end-of-job report once a completed job's results are downloaded; non-zero unless Completed."""
-    if job["TrainingJobStatus"] != "Completed":
-        return _report(job, results.Fetched(jobs_dir / job["TrainingJobName"], {}))
+    """The end-of-job report once the job's results are downloaded, a failed job's too (Ray's record tells why)."""
     return _report(job, api.fetch(stack, job, jobs_dir))
 
 
@@ -237,11 +248,16 @@ def _report(job: dict, fetched: results.Fetched) -> int:
     """The summary and where the results are; non-zero unless Completed."""
     for line in results.summary(job):
         print(line)
+    record = fetched.ray_record
     if job["TrainingJobStatus"] != "Completed":
+        if record.is_dir():
+            print(f"Ray's record of the run: {record}/")
         return 1
     print(f"results in {fetched.folder}/")
     for name, path in fetched.files.items():
         print(f"  {name + ':':<13} {path}")
+    if record.is_dir():
+        print(f"  {'ray record:':<13} {record}/")
     return 0
 
 
@@ -280,6 +296,17 @@ def _stop(args: argparse.Namespace, _: list[str]) -> int:
     return 0
 
 
+def _dashboard(args: argparse.Namespace, _: list[str]) -> int:
+    """`make dashboard`: check the tools and the job, say where to look and with which token, then forward."""
+    dashboard.require_tools()
+    stack = Stack.load(args.outputs, args.stack)
+    job = api.describe(stack, args.job)
+    dashboard.check_reachable(job)
+    for line in dashboard.instructions(args.job, dashboard.dashboard_token(job), args.port):
+        print(line, flush=True)
+    return dashboard.forward(dashboard.session_command(args.job, stack.region, args.port))
+
+
 def _jobs(args: argparse.Namespace, _: list[str]) -> int:
     print(HEADER)
     stack = Stack.load(args.outputs, args.stack)
@@ -299,4 +326,5 @@ VERBS = {
     "logs": _logs,
     "stop": _stop,
     "jobs": _jobs,
+    "dashboard": _dashboard,
 }

@@ -60,13 +60,14 @@ def run_request(
             "ModelArtifacts": {"S3ModelArtifacts": f"{output}/model.tar.gz"},
             "FinalMetricDataList": [{"MetricName": k, "Value": v} for k, v in final_metrics(lines).items()],
         }
+        encryption = _encryption(request["OutputDataConfig"].get("KmsKeyId"))
+        # The output data also of a failed job: Ray's record of the run (training/ray_record.py) is there.
+        _upload_tar(s3, root / "output" / "data", f"{output}/output.tar.gz", Path(scratch), encryption)
         if status != 0:
             failure = root / "output" / "failure"
             reason = failure.read_text().strip() if failure.exists() else f"the entry point exited with {status}"
             return {**job, "FailureReason": reason}
-        encryption = _encryption(request["OutputDataConfig"].get("KmsKeyId"))
         _upload_tar(s3, root / "model", f"{output}/model.tar.gz", Path(scratch), encryption)
-        _upload_tar(s3, root / "output" / "data", f"{output}/output.tar.gz", Path(scratch), encryption)
         return job
 
 

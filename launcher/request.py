@@ -44,6 +44,8 @@ class JobSpec:
     job_name: str | None = None
     keep_alive: int = 0
     executor: str = "sagemaker"
+    # SSM sessions into the job's containers (make dashboard); see launcher/dashboard.py for why it is on by default.
+    remote_debug: bool = True
     # Channels beside the data bucket's training and testing: name -> S3 prefix (make run's `code`).
     channels: dict[str, str] = dataclasses.field(default_factory=dict)
     # --mlflow: a tracking URI, an MLflow ARN or none; None: the stack's MLflow (SageMaker) or a local store.

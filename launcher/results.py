@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from training.ray_record import RECORD_FOLDER
 
 from launcher.warm_pool import warm_pool_line
 
@@ -23,6 +24,15 @@ class Fetched:
 
     folder: Path
     files: dict[str, Path]
+
+    @property
+    def ray_record(self) -> Path:
+        """Where Ray's record of the run (training/ray_record.py) is unpacked, when the job wrote one."""
+        return record_folder(self.folder)
+
+
+def record_folder(folder: Path) -> Path:
+    return folder / "output" / RECORD_FOLDER
 
 
 def summary(job: dict[str, Any]) -> list[str]:
@@ -54,8 +64,13 @@ def _warm_pool(job: dict[str, Any]) -> list[str]:
 
 
 def artifact_uris(job: dict[str, Any]) -> dict[str, str]:
-    """S3 URIs of model.tar.gz and output.tar.gz: both in the job's `<output path>/<job>/output/`."""
-    model = job["ModelArtifacts"]["S3ModelArtifacts"]
+    """S3 URIs of model.tar.gz and output.tar.gz: both in the job's `<output path>/<job>/output/`.
+
+    A job that failed or was stopped may have no ModelArtifacts; its output path then tells the folder.
+    """
+    model = job.get("ModelArtifacts", {}).get("S3ModelArtifacts") or (
+        f"{job['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{job['TrainingJobName']}/output/model.tar.gz"
+    )
     return {"model": model, "output": model.rsplit("/", 1)[0] + "/output.tar.gz"}
 
 
@@ -81,7 +96,8 @@ def fetch(job: dict[str, Any], session: boto3.Session, jobs_dir: Path = DEFAULT_
 
 def listed(folder: Path, part: str, every_file: bool) -> dict[str, Path]:
     """The results known by name in folder/part (every file of a script's), named by their path under folder."""
-    if every_file:
-        found = sorted(path for path in (folder / part).rglob("*") if path.is_file())
+    if every_file:  # but Ray's record, which the end-of-job report names as one folder
+        record = record_folder(folder)
+        found = sorted(p for p in (folder / part).rglob("*") if p.is_file() and not p.is_relative_to(record))
         return {path.relative_to(folder).as_posix(): path for path in found}
     return {name: folder / part / name for name in WANTED[part] if (folder / part / name).exists()}

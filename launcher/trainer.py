@@ -98,7 +98,13 @@ def _trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Session, la
     """A ModelTrainer for exactly this project's request; `launched` names the job's checkpoint folder."""
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.shapes import MetricDefinition, Tag
-    from sagemaker.core.training.configs import CheckpointConfig, Compute, OutputDataConfig, StoppingCondition
+    from sagemaker.core.training.configs import (
+        CheckpointConfig,
+        Compute,
+        OutputDataConfig,
+        RemoteDebugConfig,
+        StoppingCondition,
+    )
     from sagemaker.train import ModelTrainer
 
     base = base_job_name(stack, spec)
@@ -133,7 +139,10 @@ def _trainer(stack: Stack, image: str, spec: JobSpec, session: boto3.Session, la
             ],
             environment=environment(mlflow, spec, image),
         )
-    return trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
+    trainer = trainer.with_metric_definitions([MetricDefinition(name=n, regex=r) for n, r in METRICS.items()])
+    if spec.remote_debug:  # SSM sessions into the containers, for make dashboard (launcher/dashboard.py)
+        trainer = trainer.with_remote_debug_config(RemoteDebugConfig(enable_remote_debug=True))
+    return trainer
 
 
 def _shared_storage(spec: JobSpec, checkpoints: str) -> dict[str, str]:

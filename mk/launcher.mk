@@ -4,6 +4,7 @@
 # Extra flags go through ARGS, e.g.
 #   make train ARGS="--epochs 3 --instance-type ml.m5.xlarge"      make train ARGS="--executor local --epochs 1"
 #   make data DATA=folder-with-four-idx-files                      make status JOB=ray-on-sagemaker-train-...
+#   make dashboard JOB=ray-on-sagemaker-train-...                  (the running job's Ray dashboard on localhost:8265)
 #   make run SCRIPT=examples/digits_search/search.py ARGS="--num-samples 8 --executor local"   (your own Ray program)
 
 ARGS ?=
@@ -14,7 +15,7 @@ LAUNCHER := $(PY) -m launcher
 LAUNCHER_STACK := --outputs '$(STACK_OUTPUTS)' $(if $(STACK_NAME),--stack '$(STACK_NAME)')
 LAUNCHER_IMAGE := --image-file '$(IMAGE_URI_FILE)' $(if $(IMAGE_URI),--image '$(IMAGE_URI)') --jobs-dir '$(JOBS_DIR)'
 
-.PHONY: data train tune run status logs stop jobs
+.PHONY: data train tune run status logs stop jobs dashboard
 
 data: $(INSTALLED) ## upload the MNIST IDX files (the digits, or DATA=folder) to the stack's data bucket
 	$(LAUNCHER) data $(LAUNCHER_STACK) $(if $(DATA),--data '$(DATA)') $(ARGS)
@@ -40,3 +41,6 @@ stop: $(INSTALLED) ## stop a job; its latest checkpoint is kept (JOB=name)
 
 jobs: $(INSTALLED) ## the stack's recent jobs: status, duration, final test accuracy
 	$(LAUNCHER) jobs $(LAUNCHER_STACK) $(ARGS)
+
+dashboard: $(INSTALLED) ## open a running job's Ray dashboard on localhost through SSM (JOB=name; needs the AWS CLI's Session Manager plugin)
+	$(LAUNCHER) dashboard $(LAUNCHER_STACK) '$(JOB)' $(ARGS)

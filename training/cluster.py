@@ -10,6 +10,7 @@ import ray
 
 from training.contract import JobEnvironment
 from training.hosts import head_node, join_cluster, release_workers, wait_for_hosts
+from training.ray_record import write_record
 from training.sizing import node_resources
 from training.stopping import stop_on_sigterm
 
@@ -60,6 +61,8 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
         stack.callback(ray.shutdown)
         if several:
             stack.callback(release_workers, env)  # also those that joined when others never came
+        stack.callback(write_record, env.paths.output_data_dir, env.hosts)  # first, while every host is still in
+        if several:
             wait_for_hosts(env)
         yield
 

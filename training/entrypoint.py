@@ -15,7 +15,7 @@ from training.contract import JobPaths, read_environment, read_paths
 from training.errors import JobError, ScriptExited
 from training.gpu_check import check_gpus
 from training.hyperparameters import Hyperparameters
-from training.network import prepare_network
+from training.network import prepare_network, use_job_token
 from training.outputs import discard_model
 from training.stopping import stop_on_sigterm
 
@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         check_gpus(env.num_gpus, env.hyperparameters.use_gpu)
         if len(env.hosts) > 1:
             prepare_network(env)  # before anything imports Ray
+        elif env.job_identity:
+            use_job_token(env)  # a named job's dashboard wants the token make dashboard derives, on one host too
         if not env.is_leader and env.hyperparameters.program != "script":  # a script installs packages on every host
             from training.cluster import lend_host  # imports Ray
 

@@ -13,6 +13,7 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Mapping, Sequence
 
 from training.contract import JobEnvironment
 from training.errors import JobError
@@ -67,8 +68,22 @@ def cluster_token(env: JobEnvironment) -> str:
     hyperparameters. A process that knows all of these could derive it too; the token keeps other
     clusters and stray clients on the training network out, it is not a secret from the job's owner.
     """
-    identity = {"job": env.job_identity, "hosts": env.hosts, "hyperparameters": env.hyperparameters.as_strings()}
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    return job_token(env.job_identity, env.hosts, env.hyperparameters.as_strings())
+
+
+def job_token(identity: str, hosts: Sequence[str], hyperparameters: Mapping[str, str]) -> str:
+    """cluster_token from its parts, for a client that knows them from DescribeTrainingJob (make dashboard)."""
+    parts = {"job": identity, "hosts": list(hosts), "hyperparameters": dict(hyperparameters)}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def use_job_token(env: JobEnvironment) -> None:
+    """Make Ray use the job's token (RAY_AUTH_TOKEN given to the job wins), on one host as on several.
+
+    On one host Ray would otherwise make a random one, which `make dashboard` could not tell its user.
+    """
+    token = os.environ.get("RAY_AUTH_TOKEN") or cluster_token(env)
+    os.environ.update({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token})
 
 
 def prepare_network(env: JobEnvironment) -> str:
@@ -82,8 +97,7 @@ def prepare_network(env: JobEnvironment) -> str:
         {
             "GLOO_SOCKET_IFNAME": env.network_interface,
             "NCCL_SOCKET_IFNAME": env.network_interface,
-            "RAY_AUTH_MODE": "token",
-            "RAY_AUTH_TOKEN": os.environ.get("RAY_AUTH_TOKEN") or cluster_token(env),
         }
     )
+    use_job_token(env)
     return address

@@ -32,6 +32,7 @@ NAG_SUPPRESSIONS = {
         f"{LOGS}/NotebookInstances:*",
         "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/ray-on-sagemaker-*",
         "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*",
+        "Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:session/<aws:userid>-*",  # make dashboard
     },
 }
 HANDLER = "Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler"

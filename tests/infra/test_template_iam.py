@@ -8,11 +8,14 @@ import json
 
 import pytest
 
+from infra.remote_debug import AGENT_CHANNELS, PORT_FORWARDING, TARGET_TAG
 from infra.instance_types import DEFAULT_TRAINING_INSTANCE_TYPES, has_local_storage
 from tests.infra.helpers import as_list, logical_id, of_type, role_statements
 from tests.infra.iam_conditions import allowed, training_job_context
 
-RESOURCELESS = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData", "sagemaker:ListTrainingJobs"}
+RESOURCELESS = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData", "sagemaker:ListTrainingJobs", *AGENT_CHANNELS}
+# SSM sessions: Resource * held to this stack's jobs by the target-id tag (tests/infra/test_template_remote_debug.py).
+SESSIONS_INTO_JOBS = {"StringLike": {TARGET_TAG: ["sagemaker-training-job:ray-on-sagemaker-*"]}}
 START = "sagemaker:CreateTrainingJob"
 
 
@@ -79,7 +82,8 @@ def test_no_action_wildcards_and_star_only_where_aws_allows_nothing_else(resourc
         assert statement["Effect"] == "Allow"
         assert not any("*" in action for action in as_list(statement["Action"])), statement
         if "*" in as_list(statement["Resource"]):
-            assert set(as_list(statement["Action"])) <= RESOURCELESS, statement
+            by_tag = statement["Action"] == "ssm:StartSession" and statement["Condition"] == SESSIONS_INTO_JOBS
+            assert set(as_list(statement["Action"])) <= RESOURCELESS or by_tag, statement
 
 
 @pytest.mark.parametrize("role", ["NotebookRole", "TrainingRole"])
@@ -102,6 +106,8 @@ def test_resources_are_this_stacks_buckets_key_repository_logs_jobs_and_tagged_n
                     'log-group:/aws/sagemaker/TrainingJobs:*"',
                     'log-group:/aws/sagemaker/NotebookInstances:*"',
                     'training-job/ray-on-sagemaker-*"',
+                    f':document/{PORT_FORWARDING}"',
+                    ':session/${aws:userid}-*"',
                 )
             )
             by_tag = text.endswith(':notebook-instance/*"]]}') and statement["Condition"] == {

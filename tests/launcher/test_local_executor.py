@@ -1,6 +1,7 @@
 """`make train ARGS="--executor local --epochs 1"` end to end on moto's S3: the channels come down from
 the data bucket, real training runs, the archives go up to the job's output path, and come back unpacked."""
 
+import json
 import re
 
 from launcher.metrics import METRICS
@@ -33,6 +34,9 @@ def test_local_executor_runs_the_same_job_and_reports_like_sagemaker(
     for file in ("model.pth", "metrics.json"):
         path = tmp_path / name / "model" / file
         assert path.is_file() and f"{file + ':':<13} {path}" in result.stdout
+    record = tmp_path / name / "output" / "ray"  # Ray's record of the run (training/ray_record.py), unpacked
+    assert [node["host"] for node in json.loads((record / "nodes.json").read_text())] == ["algo-1"]
+    assert f"{'ray record:':<13} {record}/" in result.stdout  # its logs: see test_multihost.py (own network)
 
     # Nothing given: the job logged to a store in its own output folder, which came back with the results.
     from mlflow.tracking import MlflowClient

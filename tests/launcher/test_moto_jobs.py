@@ -57,6 +57,7 @@ def test_train_sends_one_request_with_everything_from_the_stack(submitted, deplo
     channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in request["InputDataConfig"]}
     assert channels == {c: f"s3://{deployed['DataBucketName']}/{c}/" for c in ("training", "testing")}
     assert request["HyperParameters"] == {"epochs": "3", "learning-rate": "0.005", "program": "train"}
+    assert request["RemoteDebugConfig"] == {"EnableRemoteDebug": True}  # make dashboard, by default
     assert f"make logs JOB={name}" in stdout
     # The stack on moto has no MLflow App (tests/aws_fixtures.py): no MlflowConfig, the image's URI for the run's tags.
     assert "MlflowConfig" not in request
@@ -124,7 +125,7 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
     results = []
     args = (
         "ARGS=--no-spot --keep-alive 600 --instance-type ml.g5.xlarge --instance-count 2 --job-name nightly --no-wait"
-        f" --mlflow {MLFLOW_APP}"
+        f" --mlflow {MLFLOW_APP} --no-remote-debug"
     )
     (request,) = created_jobs(record(lambda: results.append(run_make("tune", launcher_env, args))))
     assert results[0].returncode == 0, results[0].stderr
@@ -140,6 +141,7 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
     assert "VolumeKmsKeyId" not in resources
     assert request["OutputDataConfig"]["KmsKeyId"] == deployed["KmsKeyArn"]
     assert not request.get("EnableManagedSpotTraining")
+    assert "RemoteDebugConfig" not in request
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
     name = request["TrainingJobName"]
     expected = {"MlflowResourceArn": MLFLOW_APP, "MlflowExperimentName": "tune", "MlflowRunName": name}

@@ -6,8 +6,10 @@ contract alone. One set of hosts serves the module; it is removed even when a te
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from launcher.dashboard import DASHBOARD_PORT, dashboard_token
 from tests.support import free_port
 from tests.training.mlflow_server import runs_of, start_server
 from tests.training.simulated_hosts import (
@@ -102,6 +105,12 @@ def _ray_actors(job: Path, host: str) -> str:
     return "".join(path.read_text(errors="replace") for path in logs)
 
 
+def _recorded_nodes(job: Path) -> dict[str, str]:
+    """Host -> state of every node in the leader's record of Ray (output/data/ray/nodes.json)."""
+    nodes = json.loads((job / "algo-1" / "opt_ml" / "output" / "data" / "ray" / "nodes.json").read_text())
+    return {node["host"]: node["state"] for node in nodes}
+
+
 def _nothing_left(hosts: SimulatedHosts, members: list[str]) -> None:
     left = {host: hosts.processes(host) for host in members}
     assert not any(left.values()), f"processes left behind: {left}"
@@ -133,6 +142,8 @@ def test_train_on_two_hosts_runs_workers_on_both_and_writes_the_model_on_the_lea
     for host in members:
         assert ":actor_name:RayTrainWorker" in _ray_actors(tmp_path, host), f"no Ray Train worker ran on {host}"
     assert "leaves: the leader's program has ended" in _log(tmp_path, "algo-2")
+    assert _recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "ALIVE"}  # recorded before the release
+    assert list((tmp_path / "algo-1" / "opt_ml" / "output" / "data" / "ray" / "logs" / "algo-2").glob("raylet.*"))
     keys = [item["Key"] for item in boto3.client("s3", **aws_settings()).list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert any(key.startswith(f"{tmp_path.name}/train/checkpoint_") for key in keys)
     _nothing_left(hosts, members)
@@ -197,6 +208,7 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
     print(f"the leader ended {time.monotonic() - lost:.0f} s after algo-2 was lost")
     failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
     assert "algo-2" in failure or "198.51.100.12" in failure, failure
+    assert _recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "DEAD"}, _log(tmp_path, "algo-1")[-3000:]
     assert not (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").exists()
     _nothing_left(hosts, members)
 
@@ -218,4 +230,60 @@ def test_a_leader_lost_mid_training_fails_the_other_host_with_a_reason(hosts, sm
     assert codes == {"algo-2": 1}, _log(tmp_path, "algo-2")[-3000:]
     failure = (tmp_path / "algo-2" / "opt_ml" / "output" / "failure").read_text().strip()
     assert failure == "the leader algo-1 stopped answering before its program ended, so algo-2 leaves the job"
+
+
+WAITING_SCRIPT = """
+import pathlib, time
+go = pathlib.Path("/opt/ml/output/data/go")
+deadline = time.monotonic() + 300
+while not go.exists() and time.monotonic() < deadline:  # the test writes it once it has seen the dashboard
+    time.sleep(0.2)
+"""
+JOB_ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/dashboard-test"
+
+
+def _dashboard(hosts: SimulatedHosts, path: str, token: str | None) -> tuple[int, str]:
+    """Status and body of a request to the leader's dashboard, sent from inside the leader's network."""
+    probe = (
+        "import sys, urllib.request, urllib.error\n"
+        f"request = urllib.request.Request('http://127.0.0.1:{DASHBOARD_PORT}{path}')\n"
+        "if sys.argv[1]: request.add_header('Authorization', 'Bearer ' + sys.argv[1])\n"
+        "try:\n    answer = urllib.request.urlopen(request, timeout=10)\n"
+        "    print(answer.status); print(answer.read().decode())\n"
+        "except urllib.error.HTTPError as error:\n    print(error.code)\n"
+        "except OSError:\n    print(0)\n"
+    )
+    done = subprocess.run(
+        ["ip", "netns", "exec", hosts.namespace("algo-1"), sys.executable, "-c", probe, token or ""],
+        capture_output=True, text=True, timeout=60,
+    )
+    status, _, body = done.stdout.partition("\n")
+    return int(status or 0), body
+
+
+def test_the_dashboard_shows_both_hosts_during_a_job_and_wants_the_token(hosts, tmp_path):
+    members = ["algo-1", "algo-2"]
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "wait.py").write_text(WAITING_SCRIPT)
+    hyperparameters = {"program": "script", "entry-script": "wait.py", "hosts-timeout": "300"}
+    processes = {}
+    for host in members:
+        lay_out_job(tmp_path / host, members, host, hyperparameters, {"code": code})
+        processes[host] = hosts.start(host, tmp_path / host, {**CPUS_PER_HOST, "TRAINING_JOB_ARN": JOB_ARN})
+    described = {"TrainingJobArn": JOB_ARN, "HyperParameters": hyperparameters, "ResourceConfig": {"InstanceCount": 2}}
+    token = dashboard_token(described)  # what make dashboard tells its user
+    deadline = time.monotonic() + 300
+    while (answer := _dashboard(hosts, "/api/v0/nodes", token))[0] != 200 or answer[1].count('"ALIVE"') < 2:
+        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(tmp_path, "algo-1")[-3000:]
+        time.sleep(0.5)
+
+    nodes = json.loads(answer[1])["data"]["result"]["result"]
+    without_token, wrong_token = _dashboard(hosts, "/api/v0/nodes", None), _dashboard(hosts, "/api/v0/nodes", "x")
+    (tmp_path / "algo-1" / "opt_ml" / "output" / "data" / "go").touch()
+    codes = _finish(processes, 120)
+
+    assert sorted(node["node_ip"] for node in nodes) == [hosts.address(host) for host in members]
+    assert (without_token[0], wrong_token[0]) == (401, 403)
+    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:]
     _nothing_left(hosts, members)

@@ -51,6 +51,11 @@ def test_sigterm_then_rerun_continues_from_the_saved_epoch(make_job, quick):
         if _group_alive(first.pid):
             os.killpg(first.pid, signal.SIGKILL)
     assert not (root / "model" / "model.pth").exists()
+    # The leader's record of the run, on SIGTERM too (its logs need the dashboard agent's fixed port, which
+    # another Ray on a shared machine may hold: then record.json says so and the job still stops cleanly).
+    record = root / "output" / "data" / "ray"
+    nodes = json.loads((record / "nodes.json").read_text())
+    assert [node["host"] for node in nodes] == ["algo-1"], (record / "record.json").read_text()
 
     second = _start(root)
     output = second.communicate(timeout=300)[0]

@@ -77,6 +77,8 @@ def test_the_walkthrough_runs_without_errors_and_shows_heatmaps_and_curves(execu
     assert text.count("completed") >= 2 and "instance-hours, about $" in text
     jobs = sorted(path.name for path in (tmp_path / "runs" / "jobs").iterdir())
     assert len(jobs) == 2 and all(name.startswith("ray-on-sagemaker-") for name in jobs)
+    for name in jobs:  # each job linked to its run: the local store that came back with its results
+        assert f"{name}: sqlite:///{tmp_path / 'runs' / 'jobs' / name / 'output' / 'mlflow' / 'mlflow.db'}" in text
 
 
 def notebook_instance_copy(target: Path) -> Path:
@@ -115,3 +117,4 @@ def test_in_sagemaker_mode_from_the_instances_copy_the_walkthrough_submits_both_
         assert request["RoleArn"] == deployed["TrainingRoleArn"] and problems(request) == []
     assert text.count(" completed") == 2 and "has no heatmap.png in its results" in text  # moto runs nothing
     assert not (tmp_path / "runs" / "tune-here").exists()  # nothing trained on this machine
+    assert "this stack has no MLflow App" in text  # the moto deploy leaves the App out (tests/aws_fixtures.py)

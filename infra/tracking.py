@@ -5,8 +5,9 @@ to pick, nothing to start or stop), while a tracking server (CfnMlflowTrackingSe
 a chosen size that is billed for every hour it runs until it is stopped. The App's own role reads and
 writes only its prefix; the training role logs to this one App and the notebook role also opens its UI.
 Action names: the SageMaker SDK's MLflow policy for execution roles
-(sagemaker/core/helper/iam_policies.py, "mlflow_policy"), and CreatePresignedMlflowAppUrl from
-botocore's SageMaker model.
+(sagemaker/core/helper/iam_policies.py, "mlflow_policy"), with its `Get*` and `Search*` spelled out as the
+reads MLflow's client makes of experiments and runs (the actions as parliament's list of AWS actions names
+them; no model-registry or trace reads), and CreatePresignedMlflowAppUrl from botocore's SageMaker model.
 """
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ LOG_TO_MLFLOW = [
     "sagemaker-mlflow:CreateExperiment",
     "sagemaker-mlflow:CreateRun",
     "sagemaker-mlflow:DeleteTag",
-    "sagemaker-mlflow:Get*",
+    "sagemaker-mlflow:GetExperiment",
+    "sagemaker-mlflow:GetExperimentByName",
+    "sagemaker-mlflow:GetMetricHistory",
+    "sagemaker-mlflow:GetRun",
     "sagemaker-mlflow:ListArtifacts",
     "sagemaker-mlflow:LogBatch",
     "sagemaker-mlflow:LogInputs",
@@ -36,7 +40,8 @@ LOG_TO_MLFLOW = [
     "sagemaker-mlflow:LogOutputs",
     "sagemaker-mlflow:LogParam",
     "sagemaker-mlflow:RestoreRun",
-    "sagemaker-mlflow:Search*",
+    "sagemaker-mlflow:SearchExperiments",
+    "sagemaker-mlflow:SearchRuns",
     "sagemaker-mlflow:SetExperimentTag",
     "sagemaker-mlflow:SetTag",
     "sagemaker-mlflow:UpdateExperiment",
@@ -44,9 +49,6 @@ LOG_TO_MLFLOW = [
     "sagemaker:DescribeMlflowApp",
 ]
 OPEN_UI = ["sagemaker:CreatePresignedMlflowAppUrl"]
-WHY_MLFLOW_ACTIONS = (
-    "Get* and Search* are MLflow's read calls (runs, metrics, experiments), on this stack's one MLflow App only."
-)
 WHY_MLFLOW_OBJECTS = "The MLflow App keeps each run's artifacts under its own prefix of the artifacts bucket."
 
 
@@ -86,5 +88,3 @@ class Tracking(Construct):
         """Let role log runs to this App (and, with open_ui, open its UI through a presigned URL)."""
         actions = LOG_TO_MLFLOW + (OPEN_UI if open_ui else [])
         role.add_to_policy(iam.PolicyStatement(actions=actions, resources=[self.arn]))
-        wildcards = ["Action::sagemaker-mlflow:Get*", "Action::sagemaker-mlflow:Search*"]
-        suppress_nag(role, Finding("AwsSolutions-IAM5", WHY_MLFLOW_ACTIONS, wildcards))

@@ -21,13 +21,10 @@ SHARED_WILDCARDS = {
     "Resource::*",
 }
 # (construct, rule) -> the wildcard items excused there; logical-id hashes are left out for readability.
-# MLflow's read calls on the stack's one MLflow App (infra/tracking.py).
-MLFLOW_READS = {"Action::sagemaker-mlflow:Get*", "Action::sagemaker-mlflow:Search*"}
 NAG_SUPPRESSIONS = {
-    ("Roles/TrainingRole", "AwsSolutions-IAM5"): SHARED_WILDCARDS | MLFLOW_READS,
+    ("Roles/TrainingRole", "AwsSolutions-IAM5"): SHARED_WILDCARDS,
     ("Tracking/ServiceRole", "AwsSolutions-IAM5"): {"Resource::<StorageArtifacts.Arn>/mlflow/*"},
     ("Roles/NotebookRole", "AwsSolutions-IAM5"): SHARED_WILDCARDS
-    | MLFLOW_READS
     | {
         f"{LOGS}/NotebookInstances:*",
         "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/ray-on-sagemaker-*",

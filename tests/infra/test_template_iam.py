@@ -68,9 +68,10 @@ def test_two_sagemaker_roles_trust_only_this_account_and_have_no_managed_policie
     assert not of_type(resources, "AWS::IAM::ManagedPolicy")
 
 
-def test_the_only_other_role_is_cdks_default_security_group_handler(resources: dict) -> None:
+def test_the_only_other_roles_are_cdks_default_security_group_handler_and_the_mlflow_apps(resources: dict) -> None:
     others = [r for path, r in of_type(resources, "AWS::IAM::Role").items() if "Roles" not in path]
-    (handler,) = others
+    (handler,) = [r for r in others if "/Tracking/" not in r["Metadata"]["aws:cdk:path"]]
+    assert len(others) == 2  # the other: the MLflow App's own role (tests/infra/test_template_tracking.py)
     assert "VpcRestrictDefaultSG" in handler["Metadata"]["aws:cdk:path"]
     (trust,) = handler["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
@@ -96,6 +97,7 @@ def test_resources_are_this_stacks_buckets_key_repository_logs_jobs_and_tagged_n
         logical_id(resources, "AWS::KMS::Key", "/Encryption/"),
         logical_id(resources, "AWS::ECR::Repository", "/Registry/"),
         logical_id(resources, "AWS::IAM::Role", "/TrainingRole/"),
+        logical_id(resources, "AWS::SageMaker::MlflowApp", "/Tracking/"),
     }
     for statement in role_statements(resources, role):
         for resource in as_list(statement["Resource"]):
@@ -137,7 +139,8 @@ def test_notebook_may_pass_only_the_training_role_and_only_to_sagemaker(
 
 def test_training_role_cannot_pass_roles_or_start_jobs(training_statements: list) -> None:
     assert not statements_with(training_statements, "iam:PassRole")
-    assert not [s for s in training_statements if any(a.startswith("sagemaker:") for a in as_list(s["Action"]))]
+    sagemaker = {a for s in training_statements for a in as_list(s["Action"]) if a.startswith("sagemaker:")}
+    assert sagemaker == {"sagemaker:DescribeMlflowApp"}  # to find the stack's MLflow App, nothing that starts jobs
 
 
 def test_training_job_actions_are_scoped_to_the_job_name_prefix(notebook_statements: list) -> None:

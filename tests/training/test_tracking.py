@@ -16,7 +16,6 @@ import pytest
 
 from tests.support import free_port
 from tests.training.mlflow_server import Relay, runs_of, start_server
-from training.entrypoint import main
 
 pytestmark = pytest.mark.usefixtures("ray_two_nodes")
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -37,16 +36,19 @@ def tracking(tmp_path_factory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def _run_tracked(root: Path, uri: str, experiment: str) -> int:
-    environ = {"SM_BASE_DIR": str(root), "SM_NUM_CPUS": "2", "SM_NUM_GPUS": "0", "MLFLOW_TRACKING_URI": uri,
-               "MLFLOW_EXPERIMENT_NAME": experiment, "TRAINING_JOB_NAME": f"{experiment}-job",
-               "RAY_SM_IMAGE": "img:abc"}
-    return main(["train"], environ)
+def _run_tracked(root: Path, uri: str, experiment: str) -> subprocess.CompletedProcess:
+    """The entry point in a process of its own, as in a job: a named job sets its Ray token in its environment."""
+    environ = {**os.environ, "SM_BASE_DIR": str(root), "SM_NUM_CPUS": "2", "SM_NUM_GPUS": "0",
+               "MLFLOW_TRACKING_URI": uri, "MLFLOW_EXPERIMENT_NAME": experiment,
+               "TRAINING_JOB_NAME": f"{experiment}-job", "RAY_SM_IMAGE": "img:abc"}
+    return subprocess.run([sys.executable, "-m", "training.entrypoint", "train"], env=environ, cwd=REPOSITORY,
+                          capture_output=True, text=True, timeout=600)
 
 
-def test_train_logs_one_run_with_params_epochs_and_model(make_job, quick, tracking, capsys):
+def test_train_logs_one_run_with_params_epochs_and_model(make_job, quick, tracking):
     root = make_job({"program": "train", "epochs": "2", "num-workers": "2", "cpus-per-worker": "1", **quick})
-    assert _run_tracked(root, tracking, "train-exp") == 0
+    done = _run_tracked(root, tracking, "train-exp")
+    assert done.returncode == 0, done.stderr[-3000:]
     client, runs = runs_of(tracking, "train-exp")
     assert len(runs) == 1  # one run for the job, not one per worker
     run = runs[0]
@@ -57,12 +59,13 @@ def test_train_logs_one_run_with_params_epochs_and_model(make_job, quick, tracki
     for metric in ("train_loss", "test_loss", "test_accuracy", "epoch_seconds"):
         assert [m.step for m in client.get_metric_history(run.info.run_id, metric)] == [1, 2], metric
     assert {a.path for a in client.list_artifacts(run.info.run_id)} == {"model.pth", "metrics.json"}
-    assert "warning: MLflow" not in capsys.readouterr().out
+    assert "warning: MLflow" not in done.stdout
 
 
 def test_tune_logs_a_parent_run_with_one_child_per_trial_and_marks_the_best(make_job, quick, tracking):
     hyperparameters = {"program": "tune", "epochs": "1", "beta-1-grid": "0.8,0.9", "beta-2-grid": "0.99", **quick}
-    assert _run_tracked(make_job(hyperparameters), tracking, "tune-exp") == 0
+    done = _run_tracked(make_job(hyperparameters), tracking, "tune-exp")
+    assert done.returncode == 0, done.stderr[-3000:]
     client, runs = runs_of(tracking, "tune-exp")
     parents = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
     assert len(parents) == 1 and len(runs) == 3
@@ -80,7 +83,8 @@ def test_a_script_lands_in_the_jobs_run(tmp_path, make_job, tracking):
     code.mkdir()
     (code / "job.py").write_text(SCRIPT)
     root = make_job({"program": "script", "entry-script": "job.py"}, {"code": code})
-    assert _run_tracked(root, tracking, "script-exp") == 0
+    done = _run_tracked(root, tracking, "script-exp")
+    assert done.returncode == 0, done.stderr[-3000:]
     client, runs = runs_of(tracking, "script-exp")
     assert len(runs) == 1 and runs[0].info.run_name == "script-exp-job"
     assert client.get_metric_history(runs[0].info.run_id, "script_metric")[0].value == 7.0

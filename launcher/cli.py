@@ -20,119 +20,14 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from launcher import api, dashboard, local_folders, results
 from launcher.aws import NO_CREDENTIALS
-from launcher.code_channel import DEFAULT_LIMIT_MIB
-from launcher.dashboard import DASHBOARD_PORT
+from launcher.cli_flags import parser
 from launcher.errors import LauncherError, service_answer
 from launcher.follow import status_text
-from launcher.image import DEFAULT_URI_FILE
 from launcher.jobs import HEADER, row
-from launcher.request import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_RUNTIME, EXECUTORS, MAX_KEEP_ALIVE, JobSpec
-from launcher.stack import DEFAULT_OUTPUTS, Stack
+from launcher.request import JobSpec
+from launcher.stack import Stack
 
 EXIT_DETACHED = 130
-
-
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m launcher", description=__doc__.splitlines()[0])
-    verbs = top.add_subparsers(dest="verb", required=True, metavar="VERB")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="the outputs file make deploy wrote")
-    common.add_argument("--stack", default=None, help="stack name (default: the file's only one)")
-    jobs_dir = argparse.ArgumentParser(add_help=False)
-    jobs_dir.add_argument("--jobs-dir", type=Path, default=results.DEFAULT_JOBS_DIR, help="where results are unpacked")
-
-    data = verbs.add_parser("data", parents=[common], help="upload the MNIST IDX files to the data bucket")
-    data.add_argument("--data", type=Path, default=None, help="a folder of your own IDX files (default: the digits)")
-    for program in ("train", "tune"):
-        _job_flags(
-            verbs.add_parser(
-                program,
-                parents=[common, jobs_dir],
-                allow_abbrev=False,
-                help=f"run {program} as a training job",
-                epilog="Every other --name value pair is a hyperparameter of the job (--epochs 3, --learning-rate "
-                "0.005): python -m training.entrypoint --help lists them.",
-            )
-        )
-    run = verbs.add_parser(
-        "run",
-        parents=[common, jobs_dir],
-        allow_abbrev=False,
-        help="run your own Ray program (its folder is uploaded as the code channel) as a training job",
-        epilog="Every other --name value pair is passed to your script as it is. Its folder's .gitignore and "
-        ".rayignore apply; __pycache__, .git and virtual environments are never uploaded.",
-    )
-    run.add_argument("--script", type=Path, default=None, help="your Python file; its folder is the code channel")
-    run.add_argument(
-        "--code-limit-mb", type=int, default=DEFAULT_LIMIT_MIB, help="most MiB of code to upload (default %(default)s)"
-    )
-    _job_flags(run)
-    forwarding = verbs.add_parser(
-        "dashboard", parents=[common], help="open a running job's Ray dashboard here, through an SSM session"
-    )
-    forwarding.add_argument("job", help="the job's name")
-    forwarding.add_argument("--port", type=int, default=DASHBOARD_PORT, help="the local port (default %(default)s)")
-    for verb, text, more in (
-        ("status", "show a job's status", []),
-        ("logs", "follow a job's status and logs until it ends, then fetch its results", [jobs_dir]),
-        ("stop", "stop a job", []),
-    ):
-        verbs.add_parser(verb, parents=[common, *more], help=text).add_argument("job", help="the job's name")
-    verbs.add_parser("jobs", parents=[common], help="the stack's recent jobs").add_argument(
-        "--count", type=int, default=10
-    )
-    return top
-
-
-def _job_flags(verb: argparse.ArgumentParser) -> None:
-    verb.add_argument(
-        "--instance-type", default=DEFAULT_INSTANCE_TYPE, help="SageMaker instance type (default %(default)s)"
-    )
-    verb.add_argument("--instance-count", type=int, default=1, help="number of instances (default 1)")
-    verb.add_argument(
-        "--spot", action=argparse.BooleanOptionalAction, default=True, help="managed spot training (default: on)"
-    )
-    verb.add_argument(
-        "--max-runtime", type=int, default=DEFAULT_MAX_RUNTIME, help="seconds the job may run (default %(default)s)"
-    )
-    verb.add_argument(
-        "--max-wait", type=int, default=None, help="spot only: seconds to wait and run in all (default 2 x max-runtime)"
-    )
-    verb.add_argument(
-        "--job-name", default=None, help="job name base (the stack's prefix is added, then the launch's UTC time)"
-    )
-    verb.add_argument("--no-wait", action="store_true", help="return once the job is submitted")
-    verb.add_argument(
-        "--local-data", type=Path, default=None, help="--executor local, no stack: a folder of channel folders"
-    )
-    verb.add_argument(
-        "--executor", choices=EXECUTORS, default="sagemaker", help="where the job runs (default sagemaker)"
-    )
-    verb.add_argument(
-        "--keep-alive",
-        type=int,
-        default=0,
-        help=f"seconds (<= {MAX_KEEP_ALIVE}) to keep the instance warm; on-demand only",
-    )
-    verb.add_argument(
-        "--image",
-        default=None,
-        help="image URI (default: IMAGE_URI, else --image-file, else the newest make push-image in the stack's ECR)",
-    )
-    verb.add_argument(
-        "--mlflow",
-        default=None,
-        help="MLflow tracking URI or ARN, or none (default: the stack's MLflow; a store in the job folder locally)",
-    )
-    verb.add_argument(
-        "--remote-debug",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="let SSM sessions into the job's containers, for make dashboard (default: on)",
-    )
-    verb.add_argument(
-        "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

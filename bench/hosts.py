@@ -1,6 +1,6 @@
 """`make bench` (several hosts): how long a job's hosts take to form one Ray cluster, and what crossing hosts costs.
 
-The hosts are simulated as the tests simulate them (tests/training/simulated_hosts.py: network
+The hosts are simulated as the tests simulate them (tools/simulated_hosts.py: network
 namespaces on a bridge, own hostname, /opt/ml and /tmp, a moto S3 for the storage path), each
 running the entry point on the SageMaker contract. Needs root and iproute2; says so and stops otherwise.
 Prints a table and writes bench/results/hosts-<time>.json.
@@ -8,7 +8,6 @@ Prints a table and writes bench/results/hosts-<time>.json.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -20,22 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from bench.training import BATCH, EPOCHS, RESULTS, make_data, steady_epoch_seconds
-from training.mnist import load_channel
+from tools.simulated_hosts import BUCKET, SimulatedHosts, lay_out_job, simulated_hosts
+from training.programs.mnist import load_channel
 
-
-def _simulation():
-    """The tests' own host simulation, loaded by path: a package installed in the venv owns the name `tests`."""
-    path = Path(__file__).resolve().parents[1] / "tests" / "training" / "simulated_hosts.py"
-    spec = importlib.util.spec_from_file_location("simulated_hosts", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_hosts = _simulation()
-BUCKET, SimulatedHosts, lay_out_job, simulated_hosts = (
-    _hosts.BUCKET, _hosts.SimulatedHosts, _hosts.lay_out_job, _hosts.simulated_hosts
-)
 
 JOINED = re.compile(r"all (\d+) hosts joined the Ray cluster in ([0-9.]+) s")
 # The cost of crossing hosts: the same two single-CPU workers on one host and on two, and the default plan.

@@ -1,7 +1,7 @@
 """`make bench`: throughput of train.py's sizing against a plain PyTorch loop, tune's efficiency, cold start.
 
 Every number comes from this one run on this machine, so the ratios compare like with like.
-Jobs run as the image runs them (launcher.local: the entry point on a SageMaker-shaped
+Jobs run as the image runs them (launcher.local.run: the entry point on a SageMaker-shaped
 folder). Prints a table and writes bench/results/training-<time>.json.
 """
 from __future__ import annotations
@@ -24,11 +24,11 @@ import torch
 
 from bench.memory import PeakMemory
 from bench.processes import cpu_seconds
-from launcher.local import command, layout
-from training.demo_data import write_digits
-from training.hyperparameters import Hyperparameters
-from training.loop import Session, run_loop
-from training.mnist import FILES, Digits, load_channel, write_idx
+from training.contract.layout import entrypoint_command, layout
+from training.programs.demo_data import write_digits
+from training.contract.hyperparameters import Hyperparameters
+from training.programs.loop import Session, run_loop
+from training.programs.mnist import FILES, Digits, load_channel, write_idx
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TILE = 8  # the digits repeated 8 times: 11,496 training images, long enough epochs to time
@@ -73,7 +73,7 @@ def run_job(
     only when asked: walking /proc costs CPU that would otherwise slow the very job being timed.
     """
     layout(root, hyperparameters, channels)
-    argv, env = command(root)
+    argv, env = entrypoint_command(root)
     started = time.perf_counter()
     first_step = float("nan")
     lines, cpu = [], []

@@ -18,21 +18,23 @@ from typing import Any, TextIO
 
 import boto3
 
-from launcher import follow as following
-from launcher import jobs, local_job, results, tracking
-from launcher.aws import connect
-from launcher.code_channel import Packed
-from launcher.code_channel import pack as pack_code
-from launcher.code_channel import upload as send_code
-from launcher.data import Uploaded, upload
+from launcher.local import stack_job
+from launcher.sagemaker_jobs import follow as following
+from launcher.sagemaker_jobs import listing
+from launcher.sagemaker_jobs import results, tracking
+from launcher.stack.session import connect
+from launcher.stack.code_channel import Packed
+from launcher.stack.code_channel import pack as pack_code
+from launcher.stack.code_channel import upload as send_code
+from launcher.stack.data_upload import Uploaded, upload
 from launcher.errors import LauncherError
-from launcher.image import DEFAULT_URI_FILE, explicit_image, image_uri
-from launcher.request import JobSpec, hyperparameters, script_hyperparameters
-from launcher.results import Fetched
-from launcher.stack import Stack
-from launcher.submit import require_data
-from launcher.submit import submit as send
-from launcher.trainer import job_request
+from launcher.stack.image import DEFAULT_URI_FILE, explicit_image, image_uri
+from launcher.sagemaker_jobs.request import JobSpec, hyperparameters, script_hyperparameters
+from launcher.sagemaker_jobs.results import Fetched
+from launcher.stack.outputs import Stack
+from launcher.sagemaker_jobs.send import require_data
+from launcher.sagemaker_jobs.send import submit as send
+from launcher.sagemaker_jobs.trainer import job_request
 
 __all__ = [
     "Fetched",
@@ -105,7 +107,7 @@ def run_local(
     require_data(stack, session)
     request = job_request(stack, uri, spec, session)
     echo(f"running {request['TrainingJobName']} on this machine")
-    return local_job.run_request(request, session, tool, echo)
+    return stack_job.run_request(request, session, tool, echo)
 
 
 def follow(
@@ -117,7 +119,7 @@ def follow(
 
 
 def describe(stack: Stack, name: str, session: boto3.Session | None = None) -> dict[str, Any]:
-    return jobs.describe(session_for(stack, session).client("sagemaker"), name)
+    return listing.describe(session_for(stack, session).client("sagemaker"), name)
 
 
 def fetch(
@@ -128,7 +130,7 @@ def fetch(
 
 
 def stop(stack: Stack, name: str, session: boto3.Session | None = None) -> None:
-    jobs.stop(session_for(stack, session).client("sagemaker"), name)
+    listing.stop(session_for(stack, session).client("sagemaker"), name)
 
 
 def mlflow_ui(stack: Stack, session: boto3.Session | None = None) -> str | None:
@@ -138,5 +140,5 @@ def mlflow_ui(stack: Stack, session: boto3.Session | None = None) -> str | None:
     return tracking.ui_url(session_for(stack, session).client("sagemaker"), stack.mlflow_arn)
 
 
-def recent_jobs(stack: Stack, count: int = 10, session: boto3.Session | None = None) -> list[jobs.JobRow]:
-    return jobs.recent(session_for(stack, session).client("sagemaker"), stack.job_name_prefix, count)
+def recent_jobs(stack: Stack, count: int = 10, session: boto3.Session | None = None) -> list[listing.JobRow]:
+    return listing.recent(session_for(stack, session).client("sagemaker"), stack.job_name_prefix, count)

@@ -18,14 +18,17 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from launcher import api, dashboard, local_folders, results
-from launcher.aws import NO_CREDENTIALS
+from training.contract.programs import SCRIPT
+from launcher import api
+from launcher.local import folder_job
+from launcher.sagemaker_jobs import dashboard, results
+from launcher.stack.session import NO_CREDENTIALS
 from launcher.cli_flags import parser
 from launcher.errors import LauncherError, service_answer
-from launcher.follow import status_text
-from launcher.jobs import HEADER, row
-from launcher.request import JobSpec
-from launcher.stack import Stack
+from launcher.sagemaker_jobs.follow import status_text
+from launcher.sagemaker_jobs.listing import HEADER, row
+from launcher.sagemaker_jobs.request import JobSpec
+from launcher.stack.outputs import Stack
 
 EXIT_DETACHED = 130
 
@@ -59,7 +62,7 @@ def _data(args: argparse.Namespace, _: list[str]) -> int:
 def _job(args: argparse.Namespace, extra: list[str]) -> int:
     spec = _spec(args, args.verb, api.hyperparameters(args.verb, extra))
     if _without_stack(args, spec):
-        return _report(*local_folders.run_here(spec, None, args.local_data, args.jobs_dir))
+        return _report(*folder_job.run_here(spec, None, args.local_data, args.jobs_dir))
     return _launch(Stack.load(args.outputs, args.stack), spec, args)
 
 
@@ -69,11 +72,11 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         raise LauncherError("name your program: make run SCRIPT=path/to/job.py [ARGS=...]")
     packed = api.pack_code(args.script, args.code_limit_mb)
     hyperparameters = api.script_hyperparameters(packed.entry_script, extra)
-    here = _spec(args, "script", hyperparameters, {"code": str(packed.folder)})
+    here = _spec(args, SCRIPT.name, hyperparameters, {"code": str(packed.folder)})
     if _without_stack(args, here):
-        return _report(*local_folders.run_here(here, packed, args.local_data, args.jobs_dir))
+        return _report(*folder_job.run_here(here, packed, args.local_data, args.jobs_dir))
     stack = Stack.load(args.outputs, args.stack)
-    spec = _spec(args, "script", hyperparameters, {"code": packed.uri(stack)})
+    spec = _spec(args, SCRIPT.name, hyperparameters, {"code": packed.uri(stack)})
     sent = api.upload_code(stack, packed)
     state = f"uploaded {sent} of" if sent else "unchanged:"
     print(f"{state} {len(packed.files)} files ({packed.size / 1024:.1f} KiB) of {packed.folder} -> {packed.uri(stack)}")
@@ -81,7 +84,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _without_stack(args: argparse.Namespace, spec: JobSpec) -> bool:
-    """`--executor local` with no outputs file: the job runs from local folders (launcher/local_folders.py)."""
+    """`--executor local` with no outputs file: the job runs from local folders (launcher/local/folder_job.py)."""
     return spec.executor == "local" and not args.outputs.exists()
 
 

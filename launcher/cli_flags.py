@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from launcher import results
-from launcher.code_channel import DEFAULT_LIMIT_MIB
-from launcher.dashboard import DASHBOARD_PORT
-from launcher.image import DEFAULT_URI_FILE
-from launcher.request import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_RUNTIME, EXECUTORS, MAX_KEEP_ALIVE
-from launcher.stack import DEFAULT_OUTPUTS
+from training.contract.programs import OURS
+from launcher.sagemaker_jobs import results
+from launcher.stack.code_channel import DEFAULT_LIMIT_MIB
+from launcher.sagemaker_jobs.dashboard import DASHBOARD_PORT
+from launcher.stack.image import DEFAULT_URI_FILE
+from launcher.sagemaker_jobs.request import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_RUNTIME, EXECUTORS, MAX_KEEP_ALIVE
+from launcher.stack.outputs import DEFAULT_OUTPUTS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
 
     data = verbs.add_parser("data", parents=[common], help="upload the MNIST IDX files to the data bucket")
     data.add_argument("--data", type=Path, default=None, help="a folder of your own IDX files (default: the digits)")
-    for program in ("train", "tune"):
+    for program in OURS:
         job_flags(
             verbs.add_parser(
                 program,

@@ -6,18 +6,21 @@ one sentence on stderr and in /opt/ml/output/failure, no model left behind, a no
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import signal
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
-from training.contract import JobPaths, read_environment, read_paths
+from training.contract.environment import JobEnvironment, JobPaths, read_environment, read_paths
+from training.contract.programs import PROGRAMS
 from training.errors import JobError, ScriptExited
-from training.gpu_check import check_gpus
-from training.hyperparameters import Hyperparameters
-from training.network import prepare_network, use_job_token
-from training.outputs import discard_model
-from training.stopping import stop_on_sigterm
+from training.cluster.gpu_check import check_gpus
+from training.contract.hyperparameters import Hyperparameters
+from training.cluster.network import prepare_network, use_job_token
+from training.programs.outputs import discard_model
+from training.cluster.stopping import stop_on_sigterm
 
 EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2
@@ -40,8 +43,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             prepare_network(env)  # before anything imports Ray
         elif env.job_identity:
             use_job_token(env)  # a named job's dashboard wants the token make dashboard derives, on one host too
-        if not env.is_leader and env.hyperparameters.program != "script":  # a script installs packages on every host
-            from training.cluster import lend_host  # imports Ray
+        if not env.is_leader and not PROGRAMS[env.hyperparameters.program].users_own:  # a script runs on every host
+            from training.cluster.session import lend_host  # imports Ray
 
             lend_host(env)
             return 0
@@ -70,15 +73,9 @@ def run_as(program: str, argv: Sequence[str] | None = None) -> int:
     return main([*(sys.argv[1:] if argv is None else argv), "--program", program])
 
 
-def _program(name: str):
+def _program(name: str) -> Callable[[JobEnvironment], Path | None]:
     """The run(env) function of the program, imported only when chosen (tune pulls in pandas)."""
-    if name == "tune":
-        from training.tune import run
-    elif name == "script":
-        from training.script import run
-    else:
-        from training.train import run
-    return run
+    return importlib.import_module(PROGRAMS[name].module).run
 
 
 def _job_error(error: BaseException) -> JobError | None:

@@ -78,7 +78,7 @@ def registry(require_tool: Callable[[str], str], tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="session")
 def digits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Real handwritten digits as the `training` and `testing` channels, in MNIST's IDX format."""
-    from training.demo_data import write_digits
+    from training.programs.demo_data import write_digits
 
     return write_digits(tmp_path_factory.mktemp("digits"))
 

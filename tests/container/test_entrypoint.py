@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from launcher.local import layout
+from training.contract.layout import layout
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -141,7 +141,7 @@ def test_pulled_image_has_one_torch_the_pinned_numpy_and_train_on_path(container
 def test_image_runs_a_training_job_as_sagemaker_starts_it(
     container: str, entrypoint: list[str], buildah: Callable, tmp_path: Path, digits: dict[str, Path]
 ) -> None:
-    from launcher.local import layout
+    from training.contract.layout import layout
 
     layout(tmp_path, {"epochs": "1", "program": "train"}, digits)
     # `docker run IMAGE train`: the ENTRYPOINT with SageMaker's one argument.
@@ -186,7 +186,7 @@ def by_namespace_pid(pids: list[int]) -> dict[int, int]:
 def test_sigterm_reaches_the_job_through_tini_as_pid_1_and_the_checkpoint_stays(
     container: str, entrypoint: list[str], buildah: Callable, tmp_path: Path, digits: dict[str, Path]
 ) -> None:
-    from launcher.local import layout
+    from training.contract.layout import layout
 
     layout(tmp_path, {"epochs": "8", "program": "train", "num-workers": "2", "cpus-per-worker": "1",
                       "batch-size": "32", "log-interval": "10"}, digits)

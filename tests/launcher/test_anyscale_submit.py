@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from anyscale.job.models import JobConfig
 
-from launcher.anyscale_job import main
-from launcher.ray_program import pins
+from launcher.ray_clusters.anyscale import main
+from launcher.ray_clusters.program import pins
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-on-sagemaker:abc1234"

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from launcher.code_channel import pack
+from launcher.stack.code_channel import pack
 from launcher.errors import LauncherError
-from launcher.request import JobSpec, script_hyperparameters
+from launcher.sagemaker_jobs.request import JobSpec, script_hyperparameters
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from launcher.dashboard import NO_AWS_CLI, NO_PLUGIN, check_reachable, dashboard_token, job_hosts, session_command
+from launcher.sagemaker_jobs.dashboard import NO_AWS_CLI, NO_PLUGIN, check_reachable, dashboard_token, job_hosts, session_command
 from launcher.errors import LauncherError
-from launcher.local import layout
-from training.contract import read_environment
-from training.network import cluster_token
+from training.contract.layout import layout
+from training.contract.environment import read_environment
+from training.cluster.network import cluster_token
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:training-job/ray-on-sagemaker-train-20261203120000"

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from launcher.data import channel_files
+from launcher.stack.data_upload import channel_files
 from launcher.errors import LauncherError
-from training.demo_data import write_digits
+from training.programs.demo_data import write_digits
 
 
 @pytest.fixture(scope="module")

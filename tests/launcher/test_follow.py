@@ -9,8 +9,8 @@ import io
 import pytest
 from botocore.exceptions import ClientError
 
-from launcher.follow import LOG_GROUP, follow, host_of
-from launcher.results import summary
+from launcher.sagemaker_jobs.follow import LOG_GROUP, follow, host_of
+from launcher.sagemaker_jobs.results import summary
 
 JOB = "ray-on-sagemaker-train-20261130050000"
 STEPS = [

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from launcher.errors import LauncherError
-from launcher.image import image_uri, newest_tag
-from launcher.stack import Stack
+from launcher.stack.image import image_uri, newest_tag
+from launcher.stack.outputs import Stack
 
 MANIFEST = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "layers": []}
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from launcher.results import summary
-from launcher.warm_pool import QUOTA_GUIDE
+from launcher.sagemaker_jobs.results import summary
+from launcher.sagemaker_jobs.warm_pool import QUOTA_GUIDE
 
 JOB = "ray-on-sagemaker-train-20261203140000123"
 

@@ -4,7 +4,7 @@ the data bucket, real training runs, the archives go up to the job's output path
 import json
 import re
 
-from launcher.metrics import METRICS
+from launcher.sagemaker_jobs.metrics import METRICS
 from tests.infra.helpers import run_make
 
 NAME = re.compile(r"running (ray-on-sagemaker-train-\d{17}) on this machine")
@@ -34,7 +34,7 @@ def test_local_executor_runs_the_same_job_and_reports_like_sagemaker(
     for file in ("model.pth", "metrics.json"):
         path = tmp_path / name / "model" / file
         assert path.is_file() and f"{file + ':':<13} {path}" in result.stdout
-    record = tmp_path / name / "output" / "ray"  # Ray's record of the run (training/ray_record.py), unpacked
+    record = tmp_path / name / "output" / "ray"  # Ray's record of the run (training/cluster/ray_record.py), unpacked
     assert [node["host"] for node in json.loads((record / "nodes.json").read_text())] == ["algo-1"]
     assert f"{'ray record:':<13} {record}/" in result.stdout  # its logs: see test_multihost.py (own network)
 

@@ -9,8 +9,8 @@ from botocore.awsrequest import AWSResponse
 
 from launcher import api
 from launcher.errors import LauncherError
-from launcher.request import JobSpec
-from launcher.stack import Stack
+from launcher.sagemaker_jobs.request import JobSpec
+from launcher.stack.outputs import Stack
 from tests.aws_fixtures import REGION
 from tests.infra.helpers import run_make
 from tests.launcher.helpers import created_jobs

@@ -10,8 +10,8 @@ import tarfile
 
 import pytest
 
-from launcher.metrics import METRICS
-from training.loop import format_metrics
+from launcher.sagemaker_jobs.metrics import METRICS
+from training.programs.loop import format_metrics
 from tests.infra.helpers import run_make
 from tests.launcher.helpers import IMAGE_TAG, created_jobs
 

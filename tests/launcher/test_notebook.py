@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from infra.notebook import PROJECT_FILES
-from launcher.service_model import problems
+from launcher.sagemaker_jobs.service_model import problems
 from tests.launcher.helpers import created_jobs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from launcher.ray_jobs import auth_headers, job_request
-from launcher.ray_program import SubmitError, env_vars, pins
+from launcher.ray_clusters.ray_jobs import auth_headers, job_request
+from launcher.ray_clusters.program import SubmitError, env_vars, pins
 from tests.support import free_port, stop_process_group
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -3,13 +3,13 @@
 import pytest
 
 from launcher.errors import LauncherError
-from launcher.image import image_commit, image_uri
+from launcher.stack.image import image_commit, image_uri
 from infra.instance_types import has_local_storage
-from launcher.metrics import final_metrics
-from launcher.request import JobSpec, hyperparameters
-from launcher.stack import Stack
-from launcher.trainer import base_job_name
-from training.loop import format_metrics
+from launcher.sagemaker_jobs.metrics import final_metrics
+from launcher.sagemaker_jobs.request import JobSpec, hyperparameters
+from launcher.stack.outputs import Stack
+from launcher.sagemaker_jobs.trainer import base_job_name
+from training.programs.loop import format_metrics
 
 
 def test_hyperparameters_are_the_entry_points_flags_in_either_spelling() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.code_channel import pack
+from launcher.stack.code_channel import pack
 from tests.infra.helpers import ROOT, run_make
 from tests.launcher.helpers import created_jobs
 

@@ -3,8 +3,8 @@
 import pytest
 
 from launcher.errors import LauncherError
-from launcher.request import JobSpec
-from launcher.tracking import environment, mlflow_config, tracking_uri
+from launcher.sagemaker_jobs.request import JobSpec
+from launcher.sagemaker_jobs.tracking import environment, mlflow_config, tracking_uri
 
 APP = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-app/app-ABCDEF123456"
 SERVER = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team"
@@ -15,7 +15,7 @@ SERVER = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team"
     [
         (JobSpec(), APP, APP),  # SageMaker: the stack's App by default
         (JobSpec(), "", None),  # a stack without one: no tracking
-        (JobSpec(executor="local"), APP, None),  # local: the job's own store (launcher/local_job.py)
+        (JobSpec(executor="local"), APP, None),  # local: the job's own store (launcher/local/stack_job.py)
         (JobSpec(mlflow="none"), APP, "none"),
         (JobSpec(mlflow="http://mlflow.internal:5000"), APP, "http://mlflow.internal:5000"),
         (JobSpec(mlflow=SERVER, executor="local"), APP, SERVER),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from launcher.local import layout
-from training.demo_data import write_digits
+from training.contract.layout import layout
+from training.programs.demo_data import write_digits
 from training.entrypoint import main
 
 

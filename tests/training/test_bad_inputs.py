@@ -4,8 +4,8 @@ import shutil
 import numpy as np
 import pytest
 
-from training.mnist import write_idx
-from training.outputs import MODEL_FILE
+from training.programs.mnist import write_idx
+from training.programs.outputs import MODEL_FILE
 
 
 def _break_nothing(channels):

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from training.contract import parse_command_line, read_environment
+from training.contract.environment import parse_command_line, read_environment
 from training.errors import JobError
 
 

@@ -3,7 +3,7 @@ import dataclasses
 
 import training.entrypoint
 from training.entrypoint import main
-from training.hyperparameters import Hyperparameters
+from training.contract.hyperparameters import Hyperparameters
 
 
 def test_help_lists_every_hyperparameter_with_its_default(capsys):

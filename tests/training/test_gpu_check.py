@@ -15,7 +15,7 @@ import torch
 
 from training.entrypoint import EXIT_BAD_INPUT, main
 from training.errors import JobError
-from training.gpu_check import check_gpus, nvidia_smi
+from training.cluster.gpu_check import check_gpus, nvidia_smi
 
 pytestmark = pytest.mark.skipif(torch.cuda.device_count() > 0, reason="torch sees a GPU on this machine")
 

@@ -2,7 +2,7 @@
 import pytest
 
 from training.errors import JobError
-from training.hyperparameters import Hyperparameters
+from training.contract.hyperparameters import Hyperparameters
 
 
 def test_strings_become_typed_values_with_dash_or_underscore_names():

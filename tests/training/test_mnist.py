@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from training.errors import JobError
-from training.mnist import IMAGE_MAGIC, load_channel, read_idx, write_idx
+from training.programs.mnist import IMAGE_MAGIC, load_channel, read_idx, write_idx
 
 
 def test_digits_load_as_compact_uint8(digits):

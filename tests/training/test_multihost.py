@@ -1,6 +1,6 @@
 """A job on several hosts is one Ray cluster: train and tune use every host, and hosts leave together.
 
-The hosts are simulated as tests/training/simulated_hosts.py describes (network namespaces, own
+The hosts are simulated as tools/simulated_hosts.py describes (network namespaces, own
 hostname, own /opt/ml and /tmp); each runs `python -m training.entrypoint train` on the SageMaker
 contract alone. One set of hosts serves the module; it is removed even when a test fails.
 """
@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from launcher.dashboard import DASHBOARD_PORT, dashboard_token
+from launcher.sagemaker_jobs.dashboard import DASHBOARD_PORT, dashboard_token
 from tests.support import free_port
 from tests.training.mlflow_server import runs_of, start_server
-from tests.training.simulated_hosts import (
+from tools.simulated_hosts import (
     BUCKET,
     SUBNET,
     SimulatedHosts,
@@ -30,7 +30,7 @@ from tests.training.simulated_hosts import (
     lay_out_job,
     simulated_hosts,
 )
-from training.mnist import FILES, load_channel, write_idx
+from training.programs.mnist import FILES, load_channel, write_idx
 
 CPUS_PER_HOST = {"SM_NUM_CPUS": "1", "SM_NUM_GPUS": "0"}
 QUICK = {"batch-size": "32", "log-interval": "5", "epochs": "1", "hosts-timeout": "300"}

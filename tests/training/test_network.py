@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from training.contract import read_environment
+from training.contract.environment import read_environment
 from training.errors import JobError
-from training.network import address_of, cluster_token, interface_address
+from training.cluster.network import address_of, cluster_token, interface_address
 
 
 def _env(tmp_path, host, job="job-1", **hyperparameters):

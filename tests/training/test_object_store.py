@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from training.object_store import FLOOR_BYTES, object_store_bytes, plan_object_store
+from training.cluster.object_store import FLOOR_BYTES, object_store_bytes, plan_object_store
 
 GIB = 1024**3
 MIB = 1024**2

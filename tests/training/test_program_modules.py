@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.local import layout
+from training.contract.layout import layout
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""The end of the leader's program, announced through its GCS and heard by the other hosts (training/release.py).
+"""The end of the leader's program, announced through its GCS and heard by the other hosts (training/cluster/release.py).
 
 On a one-node Ray cluster in this process: the leader's side runs here as a driver, the other hosts'
 side reads the same GCS the way their entry points do, without joining as a driver. A GCS that goes
@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from training.contract import JobEnvironment, read_environment
-from training.release import EndWatch, announce_end
+from training.contract.environment import JobEnvironment, read_environment
+from training.cluster.release import EndWatch, announce_end
 
 
 @pytest.fixture(scope="module")

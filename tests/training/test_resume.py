@@ -6,13 +6,13 @@ import signal
 import subprocess
 import time
 
-from launcher.local import command
+from training.contract.layout import entrypoint_command
 
 EPOCHS = 8
 
 
 def _start(root):
-    argv, env = command(root)
+    argv, env = entrypoint_command(root)
     return subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from launcher.local import layout
+from training.contract.layout import layout
 from tests.training.toolkit import assert_same_variables, toolkit_env, wheel
 from training.entrypoint import main
 from training.errors import JobError
-from training.hyperparameters import Hyperparameters
-from training.script import FAILURE_LIMIT, failure_reason
-from training.script_env import script_arguments
+from training.contract.hyperparameters import Hyperparameters
+from training.script.run import FAILURE_LIMIT, failure_reason
+from training.script.environment import script_arguments
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = REPOSITORY / "examples" / "digits_search"

@@ -21,11 +21,11 @@ import pytest
 import ray
 import torch
 
-from launcher.local import layout
+from training.contract.layout import layout
 from tests.training.toolkit import assert_same_variables, toolkit_env, wheel
 from training.entrypoint import main
 from training.errors import JobError
-from training.requirements import protected_versions, requirements_installed, split_requirements
+from training.script.requirements import protected_versions, requirements_installed, split_requirements
 
 SDK_TRAIN = """
 import argparse, json, os, sys

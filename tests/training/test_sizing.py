@@ -3,10 +3,10 @@ import dataclasses
 
 import pytest
 
-from training.contract import read_environment
+from training.contract.environment import read_environment
 from training.errors import JobError
-from training.hyperparameters import Hyperparameters
-from training.sizing import plan_trials, plan_workers
+from training.contract.hyperparameters import Hyperparameters
+from training.cluster.sizing import plan_trials, plan_workers
 
 
 def _env(tmp_path, cpus=16, gpus=0, hosts=1, **raw):

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import torch
 
-from training.mnist import load_channel
-from training.model import Net
-from training.loop import evaluate
+from training.programs.mnist import load_channel
+from training.programs.model import Net
+from training.programs.loop import evaluate
 
 pytestmark = pytest.mark.usefixtures("ray_two_nodes")
 

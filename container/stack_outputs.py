@@ -1,7 +1,7 @@
 """Values from the deployed stack's outputs file (`cdk deploy --outputs-file`, written by `make deploy`).
 
 The file maps stack names to their outputs: {"StackName": {"RepositoryUri": "...", "Region": "..."}}.
-It is read here only: `make push-image` and the launcher (launcher/stack.py) both come through this module.
+It is read here only: `make push-image` and the launcher (launcher/stack/outputs.py) both come through this module.
 """
 from __future__ import annotations
 

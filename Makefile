@@ -33,7 +33,7 @@ system-deps: ## install the Debian packages some tests need (root, apt)
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 demo: $(INSTALLED) ## train and tune on real handwritten digits in a local SageMaker-shaped folder (no AWS)
-	$(PY) -m launcher.local.demo --root demo
+	$(PY) -m launcher demo --root demo
 
 test: $(INSTALLED) $(TEST_PREREQS) ## run every test
 	$(PY) -m pytest

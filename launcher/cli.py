@@ -5,6 +5,8 @@
     python -m launcher run --script path/to/job.py [the same flags] [your script's --name value ...]
     python -m launcher status|logs|stop|dashboard JOB
     python -m launcher jobs
+    python -m launcher ray-submit|anyscale-submit [--script PATH | --program train|tune] [...] [-- ARGS...]
+    python -m launcher demo [--root demo]
 
 Every problem a user can fix ends the command with one sentence naming the next command, and exit 1.
 """
@@ -20,6 +22,10 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from training.contract.programs import SCRIPT
 from launcher import api
+from launcher.local.demo import run_demo
+from launcher.ray_clusters import anyscale
+from launcher.ray_clusters.program import env_vars
+from launcher.ray_clusters.ray_jobs import job_request, submit_and_follow
 from launcher.local import folder_job
 from launcher.sagemaker_jobs import dashboard, results
 from launcher.stack.session import NO_CREDENTIALS
@@ -215,6 +221,16 @@ def _jobs(args: argparse.Namespace, _: list[str]) -> int:
     return 0
 
 
+def _ray_submit(args: argparse.Namespace, _: list[str]) -> int:
+    env = env_vars(args.env)
+    with job_request(args.script, args.program, args.args, env, not args.no_pins) as request:
+        return submit_and_follow(args.address, request)
+
+
+def _anyscale_submit(args: argparse.Namespace, _: list[str]) -> int:
+    return anyscale.launch(args)
+
+
 VERBS = {
     "data": _data,
     "train": _job,
@@ -225,4 +241,7 @@ VERBS = {
     "stop": _stop,
     "jobs": _jobs,
     "dashboard": _dashboard,
+    "ray-submit": _ray_submit,
+    "anyscale-submit": _anyscale_submit,
+    "demo": lambda args, _: run_demo(args.root),
 }

@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from launcher.ray_clusters.anyscale import BUILD, DEFAULT_MAX_RETRIES, NAME_PREFIX
+from launcher.ray_clusters.program import add_program_arguments
 from training.contract.programs import OURS
 from launcher.sagemaker_jobs import results
 from launcher.stack.code_channel import DEFAULT_LIMIT_MIB
@@ -17,7 +19,7 @@ from launcher.stack.outputs import DEFAULT_OUTPUTS
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m launcher", description="Jobs on the deployed stack: the Make verbs' command line.")
+    top = argparse.ArgumentParser(prog="python -m launcher", description="Jobs on the deployed stack, on this machine and on other Ray clusters: the Make verbs' command line.")
     verbs = top.add_subparsers(dest="verb", required=True, metavar="VERB")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="the outputs file make deploy wrote")
@@ -51,11 +53,6 @@ def parser() -> argparse.ArgumentParser:
         "--code-limit-mb", type=int, default=DEFAULT_LIMIT_MIB, help="most MiB of code to upload (default %(default)s)"
     )
     job_flags(run)
-    forwarding = verbs.add_parser(
-        "dashboard", parents=[common], help="open a running job's Ray dashboard here, through an SSM session"
-    )
-    forwarding.add_argument("job", help="the job's name")
-    forwarding.add_argument("--port", type=int, default=DASHBOARD_PORT, help="the local port (default %(default)s)")
     for verb, text, more in (
         ("status", "show a job's status", []),
         ("logs", "follow a job's status and logs until it ends, then fetch its results", [jobs_dir]),
@@ -65,7 +62,32 @@ def parser() -> argparse.ArgumentParser:
     verbs.add_parser("jobs", parents=[common], help="the stack's recent jobs").add_argument(
         "--count", type=int, default=10
     )
+    forwarding = verbs.add_parser(
+        "dashboard", parents=[common], help="open a running job's Ray dashboard here, through an SSM session"
+    )
+    forwarding.add_argument("job", help="the job's name")
+    forwarding.add_argument("--port", type=int, default=DASHBOARD_PORT, help="the local port (default %(default)s)")
+    other_clusters(verbs)
+    demo = verbs.add_parser("demo", help="train, then tune, on real handwritten digits here: no AWS, no Docker")
+    demo.add_argument("--root", type=Path, default=Path("demo"), help="folder for the data and both jobs (cleared)")
     return top
+
+
+def other_clusters(verbs: argparse._SubParsersAction) -> None:
+    """ray-submit and anyscale-submit: our program or the user's script on a Ray cluster that is not SageMaker's."""
+    program = argparse.ArgumentParser(add_help=False)
+    add_program_arguments(program)
+    ray = verbs.add_parser("ray-submit", parents=[program], help="run train, tune or your script on a Ray cluster you run (Ray Jobs API)")
+    ray.add_argument("--address", default="", help="the cluster's dashboard, e.g. http://HEAD:8265")
+    ray.add_argument("--no-pins", action="store_true", help="use the cluster's packages, pin nothing")
+    anyscale = verbs.add_parser("anyscale-submit", parents=[program], help="run train, tune or your script as an Anyscale job")
+    anyscale.add_argument("--name", help=f"the job's name (default {NAME_PREFIX}-<program or script>)")
+    anyscale.add_argument("--compute-config", help="an Anyscale compute config, NAME[:VERSION] (default: the cloud's)")
+    anyscale.add_argument("--image", default=None, help="the image to run (default: IMAGE_URI, else --image-file's)")
+    anyscale.add_argument("--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded it")
+    anyscale.add_argument("--max-retries", type=int, default=DEFAULT_MAX_RETRIES, help="retries of a failed job")
+    anyscale.add_argument("--build-dir", type=Path, default=BUILD, help="where the config and train's working dir go")
+    anyscale.add_argument("--dry-run", action="store_true", help="print the config, submit nothing")
 
 
 def job_flags(verb: argparse.ArgumentParser) -> None:

@@ -1,37 +1,36 @@
 """`make demo`: distributed training, then a 16-trial search, on real handwritten digits, locally.
 
-    python -m launcher.local.demo --root demo
+    python -m launcher demo --root demo
 
 Makes the digits data set in MNIST's format, lays out a SageMaker-shaped folder for each
 job under --root (cleared first, so every demo starts from scratch) and runs train, then tune.
 """
 from __future__ import annotations
 
-import argparse
 import shutil
-import sys
 from pathlib import Path
 
 from launcher.local.run import local_store, run
 from training.contract.layout import layout
+from training.contract.programs import TRAIN, TUNE
 from training.tracking.mlflow_run import EXPERIMENT_NAME, TRACKING_URI
 from training.programs.demo_data import write_digits
 
 # Settings that suit 1,437 training images: small batches, a higher rate, a few epochs.
 COMMON = {"batch-size": "32", "learning-rate": "0.01"}
-TRAIN = {"program": "train", "epochs": "5", "num-workers": "2", **COMMON}
-TUNE = {"program": "tune", "epochs": "3", **COMMON}
+JOBS = {
+    TRAIN.name: {"program": TRAIN.name, "epochs": "5", "num-workers": "2", **COMMON},
+    TUNE.name: {"program": TUNE.name, "epochs": "3", **COMMON},
+}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=Path("demo"), help="folder for the data and both jobs")
-    args = parser.parse_args(argv)
-    root = args.root.resolve()
+def run_demo(root: Path) -> int:
+    """Both jobs, one after the other, in root (cleared first); the first failing job's exit status."""
+    root = root.resolve()
     shutil.rmtree(root, ignore_errors=True)
     channels = write_digits(root / "data")
     print(f"== data: scikit-learn's handwritten digits as MNIST IDX files in {root / 'data'}", flush=True)
-    for name, hyperparameters in (("train", TRAIN), ("tune", TUNE)):
+    for name, hyperparameters in JOBS.items():
         job = root / name
         layout(job, hyperparameters, channels)
         print(f"== {name}: SageMaker-shaped folder {job}", flush=True)
@@ -53,6 +52,3 @@ def main(argv: list[str] | None = None) -> int:
     )
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

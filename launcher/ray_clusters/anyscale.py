@@ -1,7 +1,7 @@
 """`make anyscale-submit`: train, tune or your own script as an Anyscale job, with the pinned `anyscale` CLI.
 
-    python -m launcher.ray_clusters.anyscale [--script PATH | --program train|tune] [--name NAME]
-        [--compute-config NAME] [--image-uri URI | --image-uri-file build/image-uri.txt]
+    python -m launcher anyscale-submit [--script PATH | --program train|tune] [--name NAME]
+        [--compute-config NAME] [--image URI | --image-file build/image-uri.txt]
         [--env NAME=VALUE ...] [--max-retries N] [--dry-run] [-- ARGS...]
 
 It renders the job config (the YAML `anyscale job submit -f` reads), checks it offline with the
@@ -15,40 +15,24 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from launcher.ray_clusters.program import (
-    EXCLUDES,
-    REPOSITORY,
-    SubmitError,
-    add_program_arguments,
-    env_vars,
-    pins,
-    ray_program,
-)
+from launcher.errors import LauncherError
+from launcher.ray_clusters.program import EXCLUDES, REPOSITORY, env_vars, pins, ray_program
+from launcher.stack.image import explicit_image, recorded_image
 
 BUILD = REPOSITORY / "build" / "anyscale"
 DEFAULT_MAX_RETRIES = 1  # Anyscale's own default
 NAME_PREFIX = "ray-on-sagemaker"
 
 
-def image_uri(given: str | None, uri_file: Path) -> str | None:
-    """The image to run: given, else the one `make push-image` recorded, else None (Anyscale's default)."""
-    if given is not None:
-        return given
-    if not uri_file.is_file():
-        return None
-    return uri_file.read_text().strip() or None
-
-
 def render(options: argparse.Namespace, staging: Path) -> dict[str, Any]:
-    """The job config as a plain dict, checked with JobConfig; SubmitError with its one sentence if refused."""
+    """The job config as a plain dict, checked with JobConfig; LauncherError with its one sentence if refused."""
     job = ray_program(options.script, options.program, options.args, staging)
-    image = image_uri(options.image_uri, options.image_uri_file)
+    image = explicit_image(options.image) or recorded_image(options.image_file)
     default_name = f"{NAME_PREFIX}-{options.script.stem if options.script else options.program}"
     config: dict[str, Any] = {
         "name": options.name if options.name is not None else default_name,
@@ -72,15 +56,15 @@ def render(options: argparse.Namespace, staging: Path) -> dict[str, Any]:
 
 
 def validate(config: dict[str, Any]) -> None:
-    """Check the config with the anyscale package's own model, offline; SubmitError names what it refused."""
+    """Check the config with the anyscale package's own model, offline; LauncherError names what it refused."""
     from anyscale.job.models import JobConfig
 
     if not config.get("name"):
-        raise SubmitError("the Anyscale job name must not be empty")
+        raise LauncherError("the Anyscale job name must not be empty")
     try:
         JobConfig.from_dict(config)
     except (TypeError, ValueError) as error:
-        raise SubmitError(f"the Anyscale job config was refused: {error}") from None
+        raise LauncherError(f"the Anyscale job config was refused: {error}") from None
 
 
 def submit(config_file: Path) -> int:
@@ -89,23 +73,9 @@ def submit(config_file: Path) -> int:
     return subprocess.run([str(cli), "job", "submit", "-f", str(config_file), "--wait"], check=False).returncode
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--name", help=f"the job's name (default {NAME_PREFIX}-<program or script>)")
-    parser.add_argument("--compute-config", help="an Anyscale compute config, NAME[:VERSION] (default: the cloud's)")
-    parser.add_argument("--image-uri", help="the image to run (default: the one in --image-uri-file)")
-    parser.add_argument("--image-uri-file", type=Path, default=REPOSITORY / "build" / "image-uri.txt")
-    parser.add_argument("--max-retries", type=int, default=DEFAULT_MAX_RETRIES, help="retries of a failed job")
-    parser.add_argument("--build-dir", type=Path, default=BUILD, help="where the config and train's working dir go")
-    parser.add_argument("--dry-run", action="store_true", help="print the config, submit nothing")
-    add_program_arguments(parser)
-    options = parser.parse_args(argv)
-    try:
-        config = render(options, options.build_dir / "working_dir")
-    except SubmitError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    text = yaml.safe_dump(config, sort_keys=False)
+def launch(options: argparse.Namespace) -> int:
+    """Render and check the config, then print it (--dry-run) or write it and submit it; the exit status."""
+    text = yaml.safe_dump(render(options, options.build_dir / "working_dir"), sort_keys=False)
     if options.dry_run:
         print(text, end="")
         return 0
@@ -114,7 +84,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_file.write_text(text)
     print(f"submitting {config_file}:\n{text}", flush=True)
     return submit(config_file)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,15 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from container.requirements import group_requirements
+from launcher.errors import LauncherError
 from launcher.stack.code_channel import ALWAYS_SKIPPED
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+REPOSITORY = Path(__file__).resolve().parents[2]
 EXCLUDES = ALWAYS_SKIPPED  # what `make run` never uploads either
-from training.contract.programs import RAY_JOB_PROGRAMS
-
-
-class SubmitError(Exception):
-    """A setting or a cluster answer the user must fix, told in one sentence."""
+from training.contract.programs import RAY_JOB_PROGRAMS, TRAIN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +39,11 @@ def ray_program(script: Path | None, program: str, args: Sequence[str], staging:
     """The script's job, or train/tune's with training/ copied into staging (emptied first)."""
     if script is not None:
         if not script.is_file():
-            raise SubmitError(f"script '{script}' is not a file")
+            raise LauncherError(f"script '{script}' is not a file")
         folder = script.resolve().parent
         return RayProgram(shlex.join(["python", script.name, *args]), folder, script_requirements(folder))
     if program not in RAY_JOB_PROGRAMS:
-        raise SubmitError(f"program must be one of {', '.join(RAY_JOB_PROGRAMS)}, got '{program}'")
+        raise LauncherError(f"program must be one of {', '.join(RAY_JOB_PROGRAMS)}, got '{program}'")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(REPOSITORY / "training", staging / "training", ignore=shutil.ignore_patterns(*EXCLUDES))
     return RayProgram(shlex.join(["python", "-m", "training.ray_job", program, *args]), staging, [])
@@ -67,7 +64,7 @@ def env_vars(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         name, equals, value = pair.partition("=")
         if not equals or not name.strip():
-            raise SubmitError(f"environment variable must be NAME=VALUE, got '{pair}'")
+            raise LauncherError(f"environment variable must be NAME=VALUE, got '{pair}'")
         result[name.strip()] = value
     return result
 
@@ -75,6 +72,6 @@ def env_vars(pairs: Sequence[str]) -> dict[str, str]:
 def add_program_arguments(parser) -> None:
     """The flags `make ray-submit` and `make anyscale-submit` share."""
     parser.add_argument("--script", type=Path, help="your Python file (its folder is the job's working dir)")
-    parser.add_argument("--program", default="train", help="without --script: train or tune")
+    parser.add_argument("--program", default=TRAIN.name, help=f"without --script: {' or '.join(RAY_JOB_PROGRAMS)}")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="the job's env vars")
     parser.add_argument("args", nargs="*", help="arguments for the script or program (after --)")

@@ -1,6 +1,6 @@
 """`make ray-submit`: train, tune or your own script as a job on an existing Ray cluster (Ray Jobs API).
 
-    python -m launcher.ray_clusters.ray_jobs --address http://HEAD:8265 [--script PATH | --program train|tune]
+    python -m launcher ray-submit --address http://HEAD:8265 [--script PATH | --program train|tune]
         [--env NAME=VALUE ...] [--no-pins] [-- ARGS...]
 
 A script runs as `python SCRIPT ARGS` in its own folder (the job's working dir); train and tune run
@@ -8,13 +8,12 @@ as `python -m training.ray_job PROGRAM ARGS` with training/ as the working dir. 
 the project's `training` group (all but Ray: the cluster's Ray runs the job) plus the script's
 requirements.txt. The client follows the job's logs and exits with its driver's exit status.
 
-Token auth (Ray 2.60, DESIGN.md): the dashboard refuses requests without the cluster's token. It is
+Token auth (Ray 2.60, docs/architecture.md): the dashboard refuses requests without the cluster's token. It is
 sent when one is found where Ray's own tools look: RAY_AUTH_TOKEN, the file RAY_AUTH_TOKEN_PATH
 names, or ~/.ray/auth_token.
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -24,7 +23,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from launcher.ray_clusters.program import EXCLUDES, SubmitError, add_program_arguments, env_vars, pins, ray_program
+from launcher.errors import LauncherError
+from launcher.ray_clusters.program import EXCLUDES, pins, ray_program
 
 EXIT_INTERRUPTED = 130
 NO_AGENT = "No available agent to submit job"  # the dashboard's answer before the head's job agent is up
@@ -62,12 +62,12 @@ def submit_and_follow(address: str, request: dict) -> int:
     from ray.job_submission import JobStatus, JobSubmissionClient
 
     if not address:
-        raise SubmitError("give the cluster's dashboard address, e.g. make ray-submit RAY_ADDRESS=http://HEAD:8265")
+        raise LauncherError("give the cluster's dashboard address, e.g. make ray-submit RAY_ADDRESS=http://HEAD:8265")
     try:
         client = JobSubmissionClient(address, headers=auth_headers())
         job_id = _submit(client, request)
     except Exception as error:  # noqa: BLE001 - Ray raises ConnectionError, AuthenticationError, RuntimeError, ...
-        raise SubmitError(f"the Ray cluster at {address} did not take the job: {_first_line(error)}") from None
+        raise LauncherError(f"the Ray cluster at {address} did not take the job: {_first_line(error)}") from None
     print(f"submitted {job_id} to {address}: {request['entrypoint']}", flush=True)
     try:
         asyncio.run(_print_logs(client, job_id))
@@ -103,22 +103,3 @@ async def _print_logs(client, job_id: str) -> None:
 
 def _first_line(error: object) -> str:
     return (str(error).strip().splitlines() or [""])[0]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--address", default="", help="the cluster's dashboard, e.g. http://HEAD:8265")
-    parser.add_argument("--no-pins", action="store_true", help="use the cluster's packages, pin nothing")
-    add_program_arguments(parser)
-    options = parser.parse_args(argv)
-    try:
-        env = env_vars(options.env)
-        with job_request(options.script, options.program, options.args, env, not options.no_pins) as request:
-            return submit_and_follow(options.address, request)
-    except SubmitError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -30,8 +30,7 @@ def image_uri(
     given = explicit_image(explicit)
     if given:
         return given
-    recorded = uri_file.read_text().strip() if uri_file.is_file() else ""
-    found = recorded or newest_pushed(stack, session)
+    found = recorded_image(uri_file) or newest_pushed(stack, session)
     if found is None:
         raise LauncherError(
             f"no training image in {stack.repository_uri} or {uri_file}: run make push-image first"
@@ -43,6 +42,11 @@ def image_uri(
 def explicit_image(explicit: str | None = None) -> str | None:
     """The URI the user named: the flag or argument, else the IMAGE_URI variable; None when neither."""
     return explicit or os.environ.get(ENV_VAR, "").strip() or None
+
+
+def recorded_image(uri_file: Path = DEFAULT_URI_FILE) -> str | None:
+    """The URI `make push-image` recorded in uri_file; None when there is none (no build/ on this machine)."""
+    return (uri_file.read_text().strip() or None) if uri_file.is_file() else None
 
 
 def newest_pushed(stack: Stack, session: boto3.Session) -> str | None:

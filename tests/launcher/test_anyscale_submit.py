@@ -7,11 +7,16 @@ from pathlib import Path
 import yaml
 from anyscale.job.models import JobConfig
 
-from launcher.ray_clusters.anyscale import main
+from launcher.cli import main as cli
 from launcher.ray_clusters.program import pins
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ray-on-sagemaker:abc1234"
+
+
+def main(argv: list[str]) -> int:
+    """`python -m launcher anyscale-submit ARGV`, in this process."""
+    return cli(["anyscale-submit", *argv])
 
 
 def _dry_run(capsys, *argv: str) -> dict:
@@ -20,7 +25,7 @@ def _dry_run(capsys, *argv: str) -> dict:
 
 
 def test_the_default_config_validates_and_runs_train_from_a_copy_of_training(tmp_path, capsys):
-    config = _dry_run(capsys, "--build-dir", str(tmp_path), "--image-uri-file", str(tmp_path / "none.txt"))
+    config = _dry_run(capsys, "--build-dir", str(tmp_path), "--image-file", str(tmp_path / "none.txt"))
 
     JobConfig.from_dict(config)  # the package's own model accepts it as printed
     assert config["name"] == "ray-on-sagemaker-train"
@@ -39,7 +44,7 @@ def test_the_pushed_image_is_used_and_then_nothing_is_reinstalled(tmp_path, caps
     (script.parent / "requirements.txt").write_text("emoji==2.0.0\n")
 
     config = _dry_run(
-        capsys, "--build-dir", str(tmp_path), "--image-uri-file", str(tmp_path / "image-uri.txt"),
+        capsys, "--build-dir", str(tmp_path), "--image-file", str(tmp_path / "image-uri.txt"),
         "--script", str(script), "--compute-config", "cpu-small:1", "--env", "SM_NUM_CPUS=8", "--", "--epochs", "2",
     )
 
@@ -66,10 +71,10 @@ def test_make_anyscale_submit_dry_run_prints_the_config(tmp_path):
 def test_a_bad_setting_is_refused_with_one_sentence(tmp_path, capsys):
     base = ["--dry-run", "--build-dir", str(tmp_path)]
     for extra, sentence in [
-        (["--max-retries", "-1"], "error: the Anyscale job config was refused: 'max_retries' must be >= 0.\n"),
-        (["--name", ""], "error: the Anyscale job name must not be empty\n"),
-        (["--env", "NOEQUALS"], "error: environment variable must be NAME=VALUE, got 'NOEQUALS'\n"),
-        (["--program", "serve"], "error: program must be one of train, tune, got 'serve'\n"),
+        (["--max-retries", "-1"], "anyscale-submit: the Anyscale job config was refused: 'max_retries' must be >= 0.\n"),
+        (["--name", ""], "anyscale-submit: the Anyscale job name must not be empty\n"),
+        (["--env", "NOEQUALS"], "anyscale-submit: environment variable must be NAME=VALUE, got 'NOEQUALS'\n"),
+        (["--program", "serve"], "anyscale-submit: program must be one of train, tune, got 'serve'\n"),
     ]:
         assert main(base + extra) == 1
         captured = capsys.readouterr()

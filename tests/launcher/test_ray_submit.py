@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from launcher.ray_clusters.ray_jobs import auth_headers, job_request
-from launcher.ray_clusters.program import SubmitError, env_vars, pins
+from launcher.errors import LauncherError
+from launcher.ray_clusters.program import env_vars, pins
 from tests.support import free_port, stop_process_group
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -102,7 +103,7 @@ def test_an_unreachable_cluster_is_one_sentence(tmp_path):
     (tmp_path / "hello.py").write_text(PASSING)
     done = _make(f"RAY_ADDRESS=http://127.0.0.1:{free_port()}", f"SCRIPT={tmp_path / 'hello.py'}")
     assert "ray-submit] Error 1" in done.stderr
-    assert "error: the Ray cluster at http://127.0.0.1:" in done.stderr
+    assert "ray-submit: the Ray cluster at http://127.0.0.1:" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -129,5 +130,5 @@ def test_the_token_comes_from_where_ray_keeps_it(tmp_path):
 
 
 def test_a_malformed_env_var_is_refused():
-    with pytest.raises(SubmitError, match="environment variable must be NAME=VALUE, got 'oops'"):
+    with pytest.raises(LauncherError, match="environment variable must be NAME=VALUE, got 'oops'"):
         env_vars(["A=1", "oops"])

@@ -19,21 +19,19 @@ from typing import Any, TextIO
 import boto3
 
 from launcher.local import stack_job
-from launcher.sagemaker_jobs import follow as following
+from launcher.sagemaker_jobs.follow import follow_job
 from launcher.sagemaker_jobs import listing
 from launcher.sagemaker_jobs import results, tracking
 from launcher.stack.session import connect
-from launcher.stack.code_channel import Packed
-from launcher.stack.code_channel import pack as pack_code
-from launcher.stack.code_channel import upload as send_code
-from launcher.stack.data_upload import Uploaded, upload
+from launcher.stack import code_channel
+from launcher.stack.code_channel import Packed, pack_code
+from launcher.stack.data_upload import Uploaded, upload_channels
 from launcher.errors import LauncherError
 from launcher.stack.image import DEFAULT_URI_FILE, explicit_image, image_uri
 from launcher.sagemaker_jobs.request import JobSpec, hyperparameters, script_hyperparameters
 from launcher.sagemaker_jobs.results import Fetched
 from launcher.stack.outputs import Stack
-from launcher.sagemaker_jobs.send import require_data
-from launcher.sagemaker_jobs.send import submit as send
+from launcher.sagemaker_jobs.send import require_data, send_request
 from launcher.sagemaker_jobs.trainer import job_request
 
 __all__ = [
@@ -67,12 +65,12 @@ def session_for(stack: Stack, session: boto3.Session | None = None) -> boto3.Ses
 
 def upload_data(stack: Stack, folder: Path | None = None, session: boto3.Session | None = None) -> list[Uploaded]:
     """`make data`: the digits (or folder's IDX files) into the data bucket; unchanged files are skipped."""
-    return upload(stack, session_for(stack, session), folder)
+    return upload_channels(stack, session_for(stack, session), folder)
 
 
 def upload_code(stack: Stack, packed: Packed, session: boto3.Session | None = None) -> int:
     """`make run`: the packed folder as the `code` channel; returns the files sent (0: that content was there)."""
-    return send_code(packed, stack, session_for(stack, session))
+    return code_channel.upload_code(packed, stack, session_for(stack, session))
 
 
 def find_image(
@@ -90,7 +88,7 @@ def submit(stack: Stack, spec: JobSpec, image: str | None = None, session: boto3
     session = session_for(stack, session)
     uri = image_uri(stack, session, image)
     require_data(stack, session)
-    return send(job_request(stack, uri, spec, session), session)
+    return send_request(job_request(stack, uri, spec, session), session)
 
 
 def run_local(
@@ -115,7 +113,7 @@ def follow(
 ) -> dict[str, Any]:
     """Live status and every host's log lines until the job ends; its last description."""
     session = session_for(stack, session)
-    return following.follow(session.client("sagemaker"), session.client("logs"), name, out, poll_seconds)
+    return follow_job(session.client("sagemaker"), session.client("logs"), name, out, poll_seconds)
 
 
 def describe(stack: Stack, name: str, session: boto3.Session | None = None) -> dict[str, Any]:

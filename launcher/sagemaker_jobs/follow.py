@@ -108,7 +108,7 @@ def status_text(job: dict[str, Any], elapsed: float) -> str:
     return f"{job['TrainingJobName']}: {status} ({minutes}m{seconds:02d}s)"
 
 
-def follow(
+def follow_job(
     sagemaker,
     logs,
     job_name: str,

@@ -28,7 +28,7 @@ def require_data(stack: Stack, session: boto3.Session) -> None:
             raise LauncherError(f"no data in {channel_uri(stack, channel)}: run make data first")
 
 
-def submit(request: dict[str, Any], session: boto3.Session) -> str:
+def send_request(request: dict[str, Any], session: boto3.Session) -> str:
     """Send the CreateTrainingJob request as it was built and checked (launcher/sagemaker_jobs/trainer.py); return the job's name.
 
     A rejected request (an instance type the account cannot use, a quota of 0, a denied action) comes

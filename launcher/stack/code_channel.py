@@ -48,7 +48,7 @@ class Packed:
         return f"s3://{stack.data_bucket}/{CODE_PREFIX}/{self.digest}/"
 
 
-def pack(script: Path, limit_mib: int = DEFAULT_LIMIT_MIB) -> Packed:
+def pack_code(script: Path, limit_mib: int = DEFAULT_LIMIT_MIB) -> Packed:
     """The script's folder, less what the ignore rules leave out; LauncherError if too big or the script is left out."""
     if not script.is_file():
         raise LauncherError(f"SCRIPT={script} is not a file: give the path of your Python program")
@@ -108,7 +108,7 @@ def _digest(files: dict[str, Path]) -> str:
     return total.hexdigest()
 
 
-def upload(packed: Packed, stack: Stack, session: boto3.Session) -> int:
+def upload_code(packed: Packed, stack: Stack, session: boto3.Session) -> int:
     """Upload the files the channel's prefix lacks; return how many were sent (0: the folder was there already)."""
     s3 = session.client("s3")
     prefix = f"{CODE_PREFIX}/{packed.digest}/"

@@ -44,14 +44,14 @@ def channel_files(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def upload(stack: Stack, session: boto3.Session, folder: Path | None = None) -> list[Uploaded]:
+def upload_channels(stack: Stack, session: boto3.Session, folder: Path | None = None) -> list[Uploaded]:
     """Upload the channels (the digits when folder is None); return what happened to each file."""
     if folder is None:
         from training.programs.demo_data import write_digits
 
         with tempfile.TemporaryDirectory() as scratch:
             write_digits(Path(scratch))
-            return upload(stack, session, Path(scratch))
+            return upload_channels(stack, session, Path(scratch))
     if not folder.is_dir():
         raise LauncherError(f"DATA={folder} is not a folder: give the folder that holds the four IDX files")
     s3 = session.client("s3")

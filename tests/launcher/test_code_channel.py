@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.stack.code_channel import pack
+from launcher.stack.code_channel import pack_code
 from launcher.errors import LauncherError
 from launcher.sagemaker_jobs.request import JobSpec, script_hyperparameters
 
@@ -41,7 +41,7 @@ def test_the_folders_ignore_files_and_the_always_skipped_clutter_stay_behind(tmp
         },
     )
 
-    packed = pack(tmp_path / "job.py")
+    packed = pack_code(tmp_path / "job.py")
 
     assert list(packed.files) == [
         ".gitignore",
@@ -60,26 +60,26 @@ def test_the_digest_is_the_content_same_folder_same_key_any_change_a_new_one(tmp
     one, two = tmp_path / "one", tmp_path / "two"
     for folder in (one, two):
         _write(folder, {"job.py": "print(1)", "lib/a.py": "A = 1", "__pycache__/x.pyc": str(folder)})
-    first = pack(one / "job.py")
-    assert pack(two / "job.py").digest == first.digest  # where it lies and what is skipped do not count
+    first = pack_code(one / "job.py")
+    assert pack_code(two / "job.py").digest == first.digest  # where it lies and what is skipped do not count
 
     (two / "lib" / "a.py").write_text("A = 2")
-    assert pack(two / "job.py").digest != first.digest
+    assert pack_code(two / "job.py").digest != first.digest
     (two / "lib" / "a.py").write_text("A = 1")
     (two / "lib" / "a.py").rename(two / "lib" / "b.py")
-    assert pack(two / "job.py").digest != first.digest
+    assert pack_code(two / "job.py").digest != first.digest
 
 
 def test_a_folder_over_the_limit_is_one_sentence_naming_the_biggest_file(tmp_path: Path) -> None:
     _write(tmp_path, {"job.py": "", "weights/model.bin": "x" * (1024 * 1024 + 1)})
     with pytest.raises(LauncherError) as refused:
-        pack(tmp_path / "job.py", limit_mib=1)
+        pack_code(tmp_path / "job.py", limit_mib=1)
     message = str(refused.value)
     assert message.startswith(f"{tmp_path} holds 1.0 MiB to upload (the biggest file is weights/model.bin, 1.0 MiB)")
     assert message.endswith("list data and outputs in its .gitignore or .rayignore (data belongs in the data bucket), "
                             "or raise --code-limit-mb")
     (tmp_path / ".gitignore").write_text("weights/\n")
-    assert list(pack(tmp_path / "job.py", limit_mib=1).files) == [".gitignore", "job.py"]
+    assert list(pack_code(tmp_path / "job.py", limit_mib=1).files) == [".gitignore", "job.py"]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_a_folder_over_the_limit_is_one_sentence_naming_the_biggest_file(tmp_pat
 def test_a_script_that_cannot_be_the_entry_script_is_refused(tmp_path, files, script, message) -> None:
     _write(tmp_path, files)
     with pytest.raises(LauncherError, match=message):
-        pack(tmp_path / script)
+        pack_code(tmp_path / script)
 
 
 def test_the_scripts_arguments_pass_as_written_and_ours_are_reserved() -> None:

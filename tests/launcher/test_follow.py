@@ -9,7 +9,7 @@ import io
 import pytest
 from botocore.exceptions import ClientError
 
-from launcher.sagemaker_jobs.follow import LOG_GROUP, follow, host_of
+from launcher.sagemaker_jobs.follow import LOG_GROUP, follow_job, host_of
 from launcher.sagemaker_jobs.results import summary
 
 JOB = "ray-on-sagemaker-train-20261130050000"
@@ -81,7 +81,7 @@ class FakeService:
 
 def test_follow_shows_each_status_once_and_every_host_line_prefixed_by_host() -> None:
     service, out, naps = FakeService(), io.StringIO(), []
-    job = follow(service, service, JOB, out, poll_seconds=5, sleep=naps.append, clock=iter(range(0, 1000, 30)).__next__)
+    job = follow_job(service, service, JOB, out, poll_seconds=5, sleep=naps.append, clock=iter(range(0, 1000, 30)).__next__)
     assert job["TrainingJobStatus"] == "Completed"
     assert out.getvalue().splitlines() == [
         f"{JOB}: InProgress / Starting (0m30s)",
@@ -101,7 +101,7 @@ def test_a_long_stream_is_read_page_by_page_without_repeats() -> None:
     lines = [f"line {i}" for i in range(5)]
     steps = [("InProgress", "Training", {"algo-1-1": lines}), ("Failed", "Failed", {"algo-1-1": ["error: bad data"]})]
     service, out = FakeService(steps), io.StringIO()
-    job = follow(service, service, JOB, out, sleep=lambda _: None)
+    job = follow_job(service, service, JOB, out, sleep=lambda _: None)
     printed = [line for line in out.getvalue().splitlines() if line.startswith("[algo-1]")]
     assert printed == [f"[algo-1] {line}" for line in [*lines, "error: bad data"]]
     assert job["TrainingJobStatus"] == "Failed"
@@ -114,7 +114,7 @@ def test_ctrl_c_leaves_the_job_running_and_ends_the_status_line() -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        follow(service, service, JOB, out, sleep=interrupted)
+        follow_job(service, service, JOB, out, sleep=interrupted)
     assert service.step == 0 and out.getvalue() == f"{JOB}: InProgress / Starting (0m00s)\n"
 
 
@@ -163,7 +163,7 @@ def test_on_a_terminal_the_status_line_is_rewritten_in_place_below_the_log_lines
 
     steps = [("InProgress", "Training", {"algo-1-1": ["hello"]}), ("Completed", "Completed", {})]
     service, out = FakeService(steps), Terminal()
-    follow(service, service, JOB, out, sleep=lambda _: None, clock=lambda: 0.0)
+    follow_job(service, service, JOB, out, sleep=lambda _: None, clock=lambda: 0.0)
     training, done = f"{JOB}: InProgress / Training (0m00s)", f"{JOB}: Completed (0m00s)"
     assert out.getvalue() == f"\r\033[K{training}\r\033[K[algo-1] hello\n{training}\r\033[K{done}\n"
 
@@ -171,7 +171,7 @@ def test_on_a_terminal_the_status_line_is_rewritten_in_place_below_the_log_lines
 def test_more_than_a_page_of_streams_are_all_followed() -> None:
     hosts = {f"algo-{n}-1764478800": [f"hello from algo-{n}"] for n in range(1, 121)}
     service, out = FakeService([("InProgress", "Training", hosts), ("Completed", "Completed", {})]), io.StringIO()
-    follow(service, service, JOB, out, sleep=lambda _: None)
+    follow_job(service, service, JOB, out, sleep=lambda _: None)
     printed = {line for line in out.getvalue().splitlines() if line.startswith("[algo-")}
     assert printed == {f"[algo-{n}] hello from algo-{n}" for n in range(1, 121)}
 
@@ -180,13 +180,13 @@ def test_an_empty_page_of_events_is_not_the_end_of_a_stream() -> None:
     lines = [f"line {i}" for i in range(7)]
     steps = [("InProgress", "Training", {"algo-1-1": lines}), ("Completed", "Completed", {})]
     service, out = FakeService(steps, empty_pages=True), io.StringIO()
-    follow(service, service, JOB, out, sleep=lambda _: None)
+    follow_job(service, service, JOB, out, sleep=lambda _: None)
     assert [line for line in out.getvalue().splitlines() if line.startswith("[")] == [f"[algo-1] {x}" for x in lines]
 
 
 def test_lines_delivered_after_the_final_status_are_still_shown() -> None:
     steps = [("InProgress", "Training", {"algo-1-1": ["training"]}), ("Completed", "Completed", {})]
     service, out, naps = FakeService(steps, late={"algo-1-1": ["model written"]}), io.StringIO(), []
-    follow(service, service, JOB, out, poll_seconds=10, sleep=naps.append)
+    follow_job(service, service, JOB, out, poll_seconds=10, sleep=naps.append)
     assert out.getvalue().splitlines()[-1] == "[algo-1] model written"
     assert naps == [10, 5]  # the poll, then the short wait before the last read

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.stack.code_channel import pack
+from launcher.stack.code_channel import pack_code
 from tests.infra.helpers import ROOT, run_make
 from tests.launcher.helpers import created_jobs
 
@@ -28,7 +28,7 @@ def no_code_left_behind(deployed, aws):
 
 @pytest.fixture(scope="module")
 def digest() -> str:
-    return pack(ROOT / SCRIPT).digest
+    return pack_code(ROOT / SCRIPT).digest
 
 
 @pytest.fixture(scope="module")

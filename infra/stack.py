@@ -37,7 +37,7 @@ class RayOnSageMakerStack(Stack):
             description="Ray on SageMaker: notebook, training role, buckets, KMS key and ECR repository",
         )
         # The key goes untagged: moto cannot create a tagged key from a template (KeyError 'TagKey'), and a
-        # retained bucket's default encryption names its key anyway (see the README).
+        # retained bucket's default encryption names its key anyway (see docs/stack.md).
         Tags.of(self).add(STACK_TAG, settings.name_prefix, exclude_resource_types=["AWS::KMS::Key"])
         removal = REMOVAL[settings.removal_policy]
         key = Encryption(self, "Encryption", name_prefix=settings.name_prefix, removal_policy=removal).key

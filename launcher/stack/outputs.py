@@ -19,7 +19,7 @@ from launcher.errors import LauncherError, service_answer
 DEFAULT_STACK = "ray-on-sagemaker"  # infra's default name prefix, which names the stack
 DEFAULT_OUTPUTS = Path("cdk-outputs.json")
 
-# Output name of each field (the names infra/stack.py declares and the README documents).
+# Output name of each field (the names infra/stack.py declares and docs/stack.md documents).
 _OUTPUTS = {
     "region": "Region",
     "data_bucket": "DataBucketName",

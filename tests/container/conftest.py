@@ -40,7 +40,7 @@ def _overlay_mounts(scratch: Path) -> bool:
 
 @pytest.fixture(scope="session")
 def buildah(require_tool: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable]:
-    """Run buildah on a storage of its own (chroot isolation, as root, as DESIGN.md checked)."""
+    """Run buildah on a storage of its own (chroot isolation, as root, as docs/architecture.md records)."""
     require_tool("buildah")
     home = tmp_path_factory.mktemp("containers")
     driver = "overlay" if _overlay_mounts(home / "probe") else "vfs"

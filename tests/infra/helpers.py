@@ -12,7 +12,7 @@ from infra.app import build_app
 from infra.stack import RayOnSageMakerStack
 
 ROOT = Path(__file__).resolve().parents[2]
-# The stack outputs the Makefile and launcher read (documented in the README); renaming one breaks them.
+# The stack outputs the Makefile and launcher read (documented in docs/stack.md); renaming one breaks them.
 OUTPUT_NAMES = (
     "DataBucketName",
     "ArtifactsBucketName",

@@ -6,7 +6,7 @@ import subprocess
 from tests.infra.helpers import ROOT
 
 RECOMMENDED = ROOT / "node_modules" / "aws-cdk" / "lib" / "init-templates" / ".recommended-feature-flags.json"
-# Flags deliberately left off, each with its reason (the README's "Deploy the infrastructure" repeats them).
+# Flags deliberately left off, each with its reason (docs/stack.md repeats them).
 LEFT_OFF: dict[str, str] = {}
 
 
@@ -31,6 +31,6 @@ def test_cdk_json_sets_every_flag_the_pinned_cli_recommends(require_tool) -> Non
     for flag, value in recommended.items():
         if flag in LEFT_OFF:
             assert context.get(flag) != value and len(LEFT_OFF[flag]) > 30, flag
-            assert flag in (ROOT / "README.md").read_text(encoding="utf-8"), flag
+            assert flag in (ROOT / "docs" / "stack.md").read_text(encoding="utf-8"), flag
         else:
             assert context.get(flag) == value, flag

@@ -104,7 +104,7 @@ def test_destroy_removes_the_stack_and_keeps_the_retained_data(story: Story, cli
 
 
 def test_retained_buckets_are_found_by_the_stack_tag_and_name_their_key(story: Story, client) -> None:
-    """The README's way back to the old data: the tag finds the buckets, a bucket's encryption names the key."""
+    """docs/stack.md's way back to the old data: the tag finds the buckets, a bucket's encryption names the key."""
     first = story.outputs[0]
     tagged = client("resourcegroupstaggingapi").get_resources(
         TagFilters=[{"Key": STACK_TAG, "Values": [STACK]}], ResourceTypeFilters=["s3"]

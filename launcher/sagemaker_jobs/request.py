@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from training.contract.programs import PROGRAMS, SCRIPT, TRAIN
 from training.errors import JobError
-from training.contract.hyperparameters import SCRIPT_OWN, Hyperparameters, canonical_name
+from training.contract.hyperparameters import SCRIPT_OWN, Hyperparameters, canonical_name, parse_pairs
 
 from launcher.errors import LauncherError
 from launcher.sagemaker_jobs.service_model import limit
@@ -124,20 +124,11 @@ def script_hyperparameters(entry_script: str, args: Sequence[str]) -> dict[str, 
 
 
 def _pairs(args: Sequence[str], verb: str) -> dict[str, str]:
-    """`--name value` / `--name=value` pairs in order; anything else is refused with one sentence."""
-    given: dict[str, str] = {}
-    items = list(args)
-    while items:
-        flag = items.pop(0)
-        if not flag.startswith("--") or len(flag) == 2:
-            raise LauncherError(f"'{flag}' is not a --name value pair: see python -m launcher {verb} --help")
-        name, value = flag[2:].split("=", 1) if "=" in flag else (flag[2:], None)
-        if value is None:
-            if not items or items[0].startswith("--"):
-                raise LauncherError(f"hyperparameter --{name} has no value: give one, e.g. --{name} 3")
-            value = items.pop(0)
-        given[name] = value
-    return given
+    """`--name value` pairs read by training's own parser; what it refuses is one sentence naming the verb's help."""
+    try:
+        return parse_pairs(args)
+    except JobError as error:
+        raise LauncherError(f"{error}; see python -m launcher {verb} --help") from None
 
 
 def _check(condition: bool, message: str) -> None:

@@ -11,7 +11,7 @@ import tarfile
 import pytest
 
 from launcher.sagemaker_jobs.metrics import METRICS
-from training.programs.loop import format_metrics
+from training.contract.metric_line import format_metrics
 from tests.infra.helpers import run_make
 from tests.launcher.helpers import IMAGE_TAG, created_jobs
 

@@ -9,7 +9,7 @@ from launcher.sagemaker_jobs.metrics import final_metrics
 from launcher.sagemaker_jobs.request import JobSpec, hyperparameters
 from launcher.stack.outputs import Stack
 from launcher.sagemaker_jobs.trainer import base_job_name
-from training.programs.loop import format_metrics
+from training.contract.metric_line import format_metrics
 
 
 def test_hyperparameters_are_the_entry_points_flags_in_either_spelling() -> None:

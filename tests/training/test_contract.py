@@ -1,9 +1,11 @@
 """Reading the SageMaker contract: files, SM_* variables, the command line, and their precedence."""
 import json
+import re
 
 import pytest
 
 from training.contract.environment import parse_command_line, read_environment
+from training.contract.metric_line import SCRAPED, format_metrics, metric_regexes
 from training.errors import JobError
 
 
@@ -72,8 +74,9 @@ def test_a_plain_run_is_one_host_with_this_machines_cpus(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--epochs"], "command-line hyperparameter '--epochs' has no value"),
-        (["epochs", "3"], "unexpected command-line argument 'epochs'"),
+        (["--epochs"], "hyperparameter --epochs has no value"),
+        (["--asha", "--epochs", "3"], "hyperparameter --asha has no value"),
+        (["epochs", "3"], "'epochs' is not a --name value pair"),
     ],
 )
 def test_bad_command_lines(argv, message):
@@ -146,3 +149,14 @@ def test_storage_path_must_be_s3_or_absolute(tmp_path, value):
     message = f"hyperparameter 'storage-path' must be an s3:// URI or an absolute folder path, got '{value}'"
     with pytest.raises(JobError, match=message):
         read_environment(["--storage-path", value], {"SM_BASE_DIR": str(tmp_path)})
+
+
+def test_the_metric_regexes_read_back_every_value_the_metric_line_writes():
+    values = {"epoch": 3, "train_loss": 0.23104, "test_loss": 0.11, "test_accuracy": 0.96421, "epoch_seconds": 12.3}
+    line = "(RayTrainWorker pid=7) " + format_metrics(values)
+    step = "epoch=3 step=10/20 loss=9.8765"  # a progress line: its `loss=` is no train_loss
+
+    read = {name: float(re.search(regex, line)[1]) for name, regex in metric_regexes().items()}
+
+    assert read == {name: round(values[name], 4) for name in SCRAPED}
+    assert not any(re.search(regex, step) for regex in metric_regexes().values())

@@ -1,4 +1,8 @@
-"""Starting Ray for a job: the one place that knows how hosts become a Ray cluster."""
+"""The Ray a program runs in: started on one host, the leader's cluster joined on several, or a Ray already there.
+
+The hosts themselves meet and part in hosts.py; this module sizes and starts Ray on top of that and
+writes Ray's record (ray_record.py) when the program ends.
+"""
 from __future__ import annotations
 
 import contextlib

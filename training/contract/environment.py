@@ -36,7 +36,7 @@ from typing import Any
 
 from training.errors import JobError
 from training.contract.programs import PROGRAMS
-from training.contract.hyperparameters import Hyperparameters, canonical_name
+from training.contract.hyperparameters import Hyperparameters, canonical_name, parse_pairs
 
 DEFAULT_BASE_DIR = "/opt/ml"
 FIRST_HOST = "algo-1"  # SageMaker names a job's hosts algo-1, algo-2, ...
@@ -184,20 +184,7 @@ def parse_command_line(argv: Sequence[str]) -> dict[str, str]:
     SageMaker starts an image as `IMAGE train`, so a leading `train` is the platform's, not ours.
     """
     args = list(argv)
-    if args[:1] == ["train"]:
-        args = args[1:]
-    pairs: dict[str, str] = {}
-    while args:
-        token = args.pop(0)
-        if not token.startswith("--") or len(token) == 2:
-            raise JobError(f"unexpected command-line argument '{token}'; give hyperparameters as --name value")
-        name, equals, value = token[2:].partition("=")
-        if not equals:
-            if not args:
-                raise JobError(f"command-line hyperparameter '--{name}' has no value")
-            value = args.pop(0)
-        pairs[name] = value
-    return pairs
+    return parse_pairs(args[1:] if args[:1] == ["train"] else args)
 
 
 def _channels(paths: JobPaths, env: Mapping[str, str]) -> dict[str, Path]:

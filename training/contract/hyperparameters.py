@@ -10,7 +10,7 @@ import dataclasses
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from training.contract.programs import PROGRAMS, SCRIPT, TRAIN
@@ -192,3 +192,23 @@ def _to_string(value: Any) -> str:
     if isinstance(value, tuple):
         return ",".join(str(item) for item in value)
     return str(value)
+
+
+def parse_pairs(args: Sequence[str]) -> dict[str, str]:
+    """`--name value` / `--name=value` pairs in order, as a job's command line and the launcher's flags give them.
+
+    A value may not start with `--`: `--asha --epochs 3` is a missing value, not asha="--epochs".
+    """
+    pairs: dict[str, str] = {}
+    items = list(args)
+    while items:
+        token = items.pop(0)
+        if not token.startswith("--") or len(token) == 2:
+            raise JobError(f"'{token}' is not a --name value pair: give hyperparameters as --name value")
+        name, equals, value = token[2:].partition("=")
+        if not equals:
+            if not items or items[0].startswith("--"):
+                raise JobError(f"hyperparameter --{name} has no value: give one, e.g. --{name} 3")
+            value = items.pop(0)
+        pairs[name] = value
+    return pairs

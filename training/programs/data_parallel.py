@@ -17,6 +17,7 @@ import ray.train
 import ray.train.torch
 from ray.train.torch import TorchConfig, TorchTrainer
 
+from training.contract.programs import TRAIN
 from training.programs import storage
 from training.cluster.session import ray_cluster
 from training.cluster.hosts import raise_if_hosts_lost
@@ -28,7 +29,7 @@ from training.programs.outputs import SUMMARY_FILE, save_model
 from training.cluster.sizing import WorkerPlan, plan_workers
 from training.tracking.mlflow_run import Run, job_run
 
-RUN_NAME = "train"
+RUN_NAME = TRAIN.name  # the checkpoint folder a rerun resumes from
 
 
 class _NoJobErrorTracebacks(logging.Filter):
@@ -100,7 +101,7 @@ def run(env: JobEnvironment) -> Path:
     with job_run(env, params) as tracked:
         result = _fit(env, train, test, plan, tracked)
         summary = {
-            "program": "train",
+            "program": TRAIN.name,
             "metrics": result.return_value,
             "hyperparameters": hp.as_strings(),
             "workers": dataclasses.asdict(plan),

@@ -18,6 +18,7 @@ import torch
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
+from training.contract.programs import TUNE
 from training.programs import storage
 from training.cluster.session import ray_cluster
 from training.contract.environment import JobEnvironment
@@ -31,7 +32,7 @@ from training.programs.results import write_results
 from training.cluster.sizing import plan_trials
 from training.tracking.mlflow_run import Run, job_run
 
-RUN_NAME = "tune"
+RUN_NAME = TUNE.name  # the checkpoint folder a rerun resumes from
 METRIC, MODE = "test_loss", "min"
 SEARCHED = ("beta_1", "beta_2")
 # Hyperparameters that change how a search runs but not what it finds: a re-run may change them and resume.
@@ -87,7 +88,7 @@ def run(env: JobEnvironment) -> Path:
         print(f"results: {table}\nheatmap: {heatmap}", flush=True)
         best_config = {name: best.config[name] for name in SEARCHED}
         summary = {
-            "program": "tune",
+            "program": TUNE.name,
             "metrics": best.metrics_dataframe.iloc[-1][["epoch", "train_loss", METRIC, "test_accuracy"]].to_dict(),
             "best_config": best_config,
             "hyperparameters": dataclasses.replace(hp, **best_config).as_strings(),

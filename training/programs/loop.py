@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import BatchSampler, DataLoader, Dataset, DistributedSampler, SequentialSampler
 
+from training.contract.metric_line import format_metrics
 from training.errors import JobError
 from training.contract.hyperparameters import Hyperparameters
 from training.programs.mnist import MEAN, STD, Digits
@@ -114,14 +115,6 @@ def run_loop(hp: Hyperparameters, train: Digits, test: Digits, session: Session,
         history.append(metrics)
         _report(model, optimizer, history, session)
     return metrics
-
-
-def format_metrics(metrics: dict[str, float]) -> str:
-    """The one metric line format, e.g. `epoch=1 train_loss=0.2310 test_loss=0.1100 test_accuracy=0.9642 ...`.
-
-    SageMaker MetricDefinitions match it with regexes such as `test_accuracy=([0-9.]+)`.
-    """
-    return " ".join(f"{key}={value}" if isinstance(value, int) else f"{key}={value:.4f}" for key, value in metrics.items())
 
 
 def evaluate(model: torch.nn.Module, loader: DataLoader) -> tuple[float, float]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 # Session fixtures for tests that talk to AWS through moto (one deployed stack for tests/infra and tests/launcher).
-pytest_plugins = ["tests.aws_fixtures"]
+pytest_plugins = ["tests.aws_fixtures", "tests.layer_timing"]
 
 _SCRATCH = pytest.StashKey[str]()
 

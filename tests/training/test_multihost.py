@@ -19,9 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from launcher.sagemaker_jobs.dashboard import DASHBOARD_PORT, dashboard_token
 from tests.support import free_port
+from ray._private.ray_constants import DEFAULT_DASHBOARD_PORT
+
 from tests.training.mlflow_server import runs_of, start_server
+from training.cluster.network import job_token
+from training.contract.hyperparameters import Hyperparameters
 from tools.simulated_hosts import (
     BUCKET,
     SUBNET,
@@ -246,7 +249,7 @@ def _dashboard(hosts: SimulatedHosts, path: str, token: str | None) -> tuple[int
     """Status and body of a request to the leader's dashboard, sent from inside the leader's network."""
     probe = (
         "import sys, urllib.request, urllib.error\n"
-        f"request = urllib.request.Request('http://127.0.0.1:{DASHBOARD_PORT}{path}')\n"
+        f"request = urllib.request.Request('http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}{path}')\n"
         "if sys.argv[1]: request.add_header('Authorization', 'Bearer ' + sys.argv[1])\n"
         "try:\n    answer = urllib.request.urlopen(request, timeout=10)\n"
         "    print(answer.status); print(answer.read().decode())\n"
@@ -271,8 +274,8 @@ def test_the_dashboard_shows_both_hosts_during_a_job_and_wants_the_token(hosts, 
     for host in members:
         lay_out_job(tmp_path / host, members, host, hyperparameters, {"code": code})
         processes[host] = hosts.start(host, tmp_path / host, {**CPUS_PER_HOST, "TRAINING_JOB_ARN": JOB_ARN})
-    described = {"TrainingJobArn": JOB_ARN, "HyperParameters": hyperparameters, "ResourceConfig": {"InstanceCount": 2}}
-    token = dashboard_token(described)  # what make dashboard tells its user
+    # The job's token, as every host derives it (tests/launcher/test_dashboard.py: make dashboard derives the same).
+    token = job_token(JOB_ARN, members, Hyperparameters.from_strings(hyperparameters).as_strings())
     deadline = time.monotonic() + 300
     while (answer := _dashboard(hosts, "/api/v0/nodes", token))[0] != 200 or answer[1].count('"ALIVE"') < 2:
         assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(tmp_path, "algo-1")[-3000:]

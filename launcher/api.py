@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import boto3
 
+from container.image_file import IMAGE_FILE
 from launcher.local import stack_job
 from launcher.sagemaker_jobs import follow as following
 from launcher.sagemaker_jobs import listing
@@ -28,7 +29,7 @@ from launcher.stack.code_channel import pack as pack_code
 from launcher.stack.code_channel import upload as send_code
 from launcher.stack.data_upload import Uploaded, upload
 from launcher.errors import LauncherError
-from launcher.stack.image import DEFAULT_URI_FILE, explicit_image, image_uri
+from launcher.stack.image import explicit_image, image_uri
 from launcher.sagemaker_jobs.request import JobSpec, hyperparameters, script_hyperparameters
 from launcher.sagemaker_jobs.results import Fetched
 from launcher.stack.outputs import Stack
@@ -76,7 +77,7 @@ def upload_code(stack: Stack, packed: Packed, session: boto3.Session | None = No
 
 
 def find_image(
-    stack: Stack, image: str | None = None, uri_file: Path = DEFAULT_URI_FILE, session: boto3.Session | None = None
+    stack: Stack, image: str | None = None, uri_file: Path = IMAGE_FILE, session: boto3.Session | None = None
 ) -> str:
     """The training image: image or IMAGE_URI, else uri_file's, else the stack repository's newest push."""
     return image_uri(stack, session_for(stack, session), image, uri_file)

@@ -7,20 +7,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from container.image_file import IMAGE_FILE
+from infra.stack_names import OUTPUTS_FILE
 from training.contract.programs import OURS
 from launcher.sagemaker_jobs import results
 from launcher.stack.code_channel import DEFAULT_LIMIT_MIB
 from launcher.sagemaker_jobs.dashboard import DASHBOARD_PORT
-from launcher.stack.image import DEFAULT_URI_FILE
 from launcher.sagemaker_jobs.request import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_RUNTIME, EXECUTORS, MAX_KEEP_ALIVE
-from launcher.stack.outputs import DEFAULT_OUTPUTS
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m launcher", description="Jobs on the deployed stack: the Make verbs' command line.")
     verbs = top.add_subparsers(dest="verb", required=True, metavar="VERB")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="the outputs file make deploy wrote")
+    common.add_argument("--outputs", type=Path, default=OUTPUTS_FILE, help="the outputs file make deploy wrote")
     common.add_argument("--stack", default=None, help="stack name (default: the file's only one)")
     jobs_dir = argparse.ArgumentParser(add_help=False)
     jobs_dir.add_argument("--jobs-dir", type=Path, default=results.DEFAULT_JOBS_DIR, help="where results are unpacked")
@@ -115,5 +115,5 @@ def job_flags(verb: argparse.ArgumentParser) -> None:
         help="let SSM sessions into the job's containers, for make dashboard (default: on)",
     )
     verb.add_argument(
-        "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
+        "--image-file", type=Path, default=IMAGE_FILE, help="where make push-image recorded the image"
     )

@@ -15,11 +15,12 @@ DRY_RUN ?=
 
 RAY_JOB_ARGS = $(if $(SCRIPT),--script '$(SCRIPT)',--program '$(PROGRAM)') $(foreach pair,$(RAY_ENV),--env '$(pair)')
 
+##@ Ray clusters: other than SageMaker's
 .PHONY: ray-submit anyscale-submit
 
 ray-submit: $(INSTALLED) ## run train, tune or SCRIPT=your.py on an existing Ray cluster (RAY_ADDRESS=http://HEAD:8265)
 	$(PY) -m launcher.ray_clusters.ray_jobs --address '$(RAY_ADDRESS)' $(RAY_JOB_ARGS) $(if $(filter 0,$(PINS)),--no-pins) -- $(ARGS)
 
 anyscale-submit: $(INSTALLED) ## run train, tune or SCRIPT=your.py as an Anyscale job (DRY_RUN=1 prints its config)
-	$(PY) -m launcher.ray_clusters.anyscale $(RAY_JOB_ARGS) --image-uri-file '$(IMAGE_URI_FILE)' \
+	$(PY) -m launcher.ray_clusters.anyscale $(RAY_JOB_ARGS) --image-file '$(IMAGE_URI_FILE)' \
 		$(if $(DRY_RUN),--dry-run) $(ANYSCALE_ARGS) -- $(ARGS)

@@ -1,7 +1,7 @@
 """`make anyscale-submit`: train, tune or your own script as an Anyscale job, with the pinned `anyscale` CLI.
 
     python -m launcher.ray_clusters.anyscale [--script PATH | --program train|tune] [--name NAME]
-        [--compute-config NAME] [--image-uri URI | --image-uri-file build/image-uri.txt]
+        [--compute-config NAME] [--image-uri URI | --image-file build/image-uri.txt]
         [--env NAME=VALUE ...] [--max-retries N] [--dry-run] [-- ARGS...]
 
 It renders the job config (the YAML `anyscale job submit -f` reads), checks it offline with the
@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from container.image_file import IMAGE_FILE, recorded_image
+from infra.stack_names import PROJECT
 from launcher.ray_clusters.program import (
     EXCLUDES,
     REPOSITORY,
@@ -33,23 +35,18 @@ from launcher.ray_clusters.program import (
 
 BUILD = REPOSITORY / "build" / "anyscale"
 DEFAULT_MAX_RETRIES = 1  # Anyscale's own default
-NAME_PREFIX = "ray-on-sagemaker"
 
 
-def image_uri(given: str | None, uri_file: Path) -> str | None:
+def image_uri(given: str | None, image_file: Path) -> str | None:
     """The image to run: given, else the one `make push-image` recorded, else None (Anyscale's default)."""
-    if given is not None:
-        return given
-    if not uri_file.is_file():
-        return None
-    return uri_file.read_text().strip() or None
+    return given if given is not None else recorded_image(image_file)
 
 
 def render(options: argparse.Namespace, staging: Path) -> dict[str, Any]:
     """The job config as a plain dict, checked with JobConfig; SubmitError with its one sentence if refused."""
     job = ray_program(options.script, options.program, options.args, staging)
-    image = image_uri(options.image_uri, options.image_uri_file)
-    default_name = f"{NAME_PREFIX}-{options.script.stem if options.script else options.program}"
+    image = image_uri(options.image_uri, options.image_file)
+    default_name = f"{PROJECT}-{options.script.stem if options.script else options.program}"
     config: dict[str, Any] = {
         "name": options.name if options.name is not None else default_name,
         "entrypoint": job.entrypoint,
@@ -91,10 +88,12 @@ def submit(config_file: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--name", help=f"the job's name (default {NAME_PREFIX}-<program or script>)")
+    parser.add_argument("--name", help=f"the job's name (default {PROJECT}-<program or script>)")
     parser.add_argument("--compute-config", help="an Anyscale compute config, NAME[:VERSION] (default: the cloud's)")
-    parser.add_argument("--image-uri", help="the image to run (default: the one in --image-uri-file)")
-    parser.add_argument("--image-uri-file", type=Path, default=REPOSITORY / "build" / "image-uri.txt")
+    parser.add_argument("--image-uri", help="the image to run (default: the one in --image-file)")
+    parser.add_argument(
+        "--image-file", type=Path, default=REPOSITORY / IMAGE_FILE, help="where make push-image recorded the image"
+    )
     parser.add_argument("--max-retries", type=int, default=DEFAULT_MAX_RETRIES, help="retries of a failed job")
     parser.add_argument("--build-dir", type=Path, default=BUILD, help="where the config and train's working dir go")
     parser.add_argument("--dry-run", action="store_true", help="print the config, submit nothing")

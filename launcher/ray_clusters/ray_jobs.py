@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from infra.stack_names import PROJECT
 from launcher.ray_clusters.program import EXCLUDES, SubmitError, add_program_arguments, env_vars, pins, ray_program
 
 EXIT_INTERRUPTED = 130
@@ -89,7 +90,7 @@ def _submit(client, request: dict) -> str:
     deadline = time.monotonic() + AGENT_WAIT_S
     while True:
         try:
-            return client.submit_job(**request, metadata={"project": "ray-on-sagemaker"})
+            return client.submit_job(**request, metadata={"project": PROJECT})
         except RuntimeError as error:
             if NO_AGENT not in str(error) or time.monotonic() > deadline:
                 raise

@@ -15,23 +15,22 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from container.image_file import IMAGE_FILE, recorded_image
 from container.tag import TAG_PATTERN
 from launcher.errors import LauncherError, service_answer
 from launcher.stack.outputs import Stack
 
-DEFAULT_URI_FILE = Path("build/image-uri.txt")
 ENV_VAR = "IMAGE_URI"
 
 
 def image_uri(
-    stack: Stack, session: boto3.Session, explicit: str | None = None, uri_file: Path = DEFAULT_URI_FILE
+    stack: Stack, session: boto3.Session, explicit: str | None = None, uri_file: Path = IMAGE_FILE
 ) -> str:
     """The image to run: explicit, then IMAGE_URI, then the recorded URI, then the repository's newest push."""
     given = explicit_image(explicit)
     if given:
         return given
-    recorded = uri_file.read_text().strip() if uri_file.is_file() else ""
-    found = recorded or newest_pushed(stack, session)
+    found = recorded_image(uri_file) or newest_pushed(stack, session)
     if found is None:
         raise LauncherError(
             f"no training image in {stack.repository_uri} or {uri_file}: run make push-image first"

@@ -20,7 +20,7 @@ def _dry_run(capsys, *argv: str) -> dict:
 
 
 def test_the_default_config_validates_and_runs_train_from_a_copy_of_training(tmp_path, capsys):
-    config = _dry_run(capsys, "--build-dir", str(tmp_path), "--image-uri-file", str(tmp_path / "none.txt"))
+    config = _dry_run(capsys, "--build-dir", str(tmp_path), "--image-file", str(tmp_path / "none.txt"))
 
     JobConfig.from_dict(config)  # the package's own model accepts it as printed
     assert config["name"] == "ray-on-sagemaker-train"
@@ -39,7 +39,7 @@ def test_the_pushed_image_is_used_and_then_nothing_is_reinstalled(tmp_path, caps
     (script.parent / "requirements.txt").write_text("emoji==2.0.0\n")
 
     config = _dry_run(
-        capsys, "--build-dir", str(tmp_path), "--image-uri-file", str(tmp_path / "image-uri.txt"),
+        capsys, "--build-dir", str(tmp_path), "--image-file", str(tmp_path / "image-uri.txt"),
         "--script", str(script), "--compute-config", "cpu-small:1", "--env", "SM_NUM_CPUS=8", "--", "--epochs", "2",
     )
 

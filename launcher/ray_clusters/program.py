@@ -15,7 +15,7 @@ from pathlib import Path
 from container.requirements import group_requirements
 from launcher.stack.code_channel import ALWAYS_SKIPPED
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+REPOSITORY = Path(__file__).resolve().parents[2]  # launcher/ray_clusters/ -> the repository
 EXCLUDES = ALWAYS_SKIPPED  # what `make run` never uploads either
 from training.contract.programs import RAY_JOB_PROGRAMS
 

@@ -9,16 +9,22 @@ PIP_VERSION := 25.3
 INSTALLED := $(VENV)/.installed
 GROUPS := training demo infra container launcher notebook dev
 
-# Fragments below add to these: Debian packages some tests need, and other things `make test` installs.
+# Fragments below add to these: Debian packages some tests need, other things `make test` installs, and the
+# linters `make lint` runs (one line each: LINTERS += lint-NOUN).
 SYSTEM_PACKAGES :=
 TEST_PREREQS :=
+LINTERS :=
 
-include $(wildcard mk/*.mk)
+# Each fragment holds one layer's verbs; `make help` lists them under the fragment's `##@` heading, in this order.
+include mk/infra.mk mk/container.mk mk/training.mk mk/launcher.mk mk/ray.mk
 
-.PHONY: help install demo test bench system-deps clean
+##@ The project: set up, check, test
+.PHONY: help install lint lint-python test system-deps clean
 
-help: ## list the verbs
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+# A `##@ heading` line starts a group; `verb: prerequisites ## text` lines are its verbs.
+help: ## list the verbs, layer by layer
+	@awk '/^##@ / { printf "\n%s\n", substr($$0, 5); next } \
+		/^[a-z-]+:.*## / { split($$0, verb, /:.*## /); printf "  make %-15s %s\n", verb[1], verb[2] }' $(MAKEFILE_LIST)
 
 install: $(INSTALLED) ## create .venv with every pinned dependency group
 
@@ -32,15 +38,15 @@ system-deps: ## install the Debian packages some tests need (root, apt)
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-demo: $(INSTALLED) ## train and tune on real handwritten digits in a local SageMaker-shaped folder (no AWS)
-	$(PY) -m launcher demo --root demo
+LINTERS += lint-python
+lint: $(LINTERS) ## run every linter (each layer's lint-NOUN verb)
+
+lint-python: $(INSTALLED) ## Python style: ruff's format and lint rules ([tool.ruff] in pyproject.toml)
+	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/ruff check --quiet .
 
 test: $(INSTALLED) $(TEST_PREREQS) ## run every test
 	$(PY) -m pytest
-
-bench: $(INSTALLED) ## measure throughput, tune efficiency, cold start and multi-host jobs; writes bench/results/
-	$(PY) -m bench.training $(BENCH_ARGS)
-	$(PY) -m bench.hosts $(BENCH_HOSTS_ARGS)
 
 clean: ## remove generated files (keeps the environments)
 	rm -rf demo cdk.out bench/results .pytest_cache

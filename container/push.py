@@ -2,7 +2,7 @@
 record the pushed URI for `make train`.
 
     python -m container.push --outputs cdk-outputs.json [--stack NAME] [--tool docker|podman|buildah]
-        [--force] [--gpu] [--base-image IMAGE] [--build-args "..."] [--push-args "..."] [--uri-file PATH]
+        [--force] [--gpu] [--base-image IMAGE] [--build-args "..."] [--push-args "..."] [--image-file PATH]
 
 Runs from the repository root, which is the build context (.dockerignore lets in only what the image needs).
 """
@@ -19,10 +19,12 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from container import ecr
+from container.image_file import IMAGE_FILE, record_image
 from container.requirements import write_requirements
 from container.stack_outputs import OutputsError, stack_output
 from container.tag import DirtyTree, build_hash, image_tag, named_build_args
 from container.tool import choose_tool
+from infra.stack_names import OUTPUTS_FILE, REPOSITORY_URI
 
 DOCKERFILE = Path("container/Dockerfile")
 REQUIREMENTS = Path("build/image/requirements.txt")
@@ -75,13 +77,12 @@ def push_image(args: argparse.Namespace) -> str:
     base = args.base_image or default_base_image(DOCKERFILE)
     configuration = build_hash(base, [*build_args, *named_build_args(shlex.split(args.build_args))])
     tag = f"{image_tag(Path.cwd(), force=args.force)}-{configuration}" + ("-gpu" if args.gpu else "")
-    uri = f"{stack_output(args.outputs, 'RepositoryUri', args.stack)}:{tag}"
+    uri = f"{stack_output(args.outputs, REPOSITORY_URI, args.stack)}:{tag}"
     if ecr.image_exists(uri):
         print(f"{uri} is already in the repository: recording it without building it again")
     else:
         build_and_push(args, uri, build_args, base)
-    args.uri_file.parent.mkdir(parents=True, exist_ok=True)
-    args.uri_file.write_text(uri + "\n")
+    record_image(uri, args.image_file)
     return uri
 
 
@@ -107,7 +108,7 @@ def _run(command: list[str]) -> None:
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make push-image", description=__doc__.splitlines()[0])
-    parser.add_argument("--outputs", type=Path, default=Path("cdk-outputs.json"), help="the stack's outputs file")
+    parser.add_argument("--outputs", type=Path, default=OUTPUTS_FILE, help="the stack's outputs file")
     parser.add_argument("--stack", default=None, help="stack name in the outputs file (default: its only stack)")
     parser.add_argument("--tool", default=None, help="docker, podman or buildah (default: the first usable)")
     parser.add_argument("--force", action="store_true", help="push from a tree with uncommitted changes")
@@ -115,7 +116,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--base-image", default=None, help="build on this image instead of the Dockerfile's")
     parser.add_argument("--build-args", default="", help="extra arguments for the build, one string")
     parser.add_argument("--push-args", default="", help="extra arguments for the push, one string")
-    parser.add_argument("--uri-file", type=Path, default=Path("build/image-uri.txt"), help="where to record the URI")
+    parser.add_argument("--image-file", type=Path, default=IMAGE_FILE, help="where to record the URI")
     return parser.parse_args(argv)
 
 

@@ -1,6 +1,7 @@
 """Values from the deployed stack's outputs file (`cdk deploy --outputs-file`, written by `make deploy`).
 
-The file maps stack names to their outputs: {"StackName": {"RepositoryUri": "...", "Region": "..."}}.
+The file maps stack names to their outputs: {"StackName": {"RepositoryUri": "...", "Region": "..."}}, under the
+ids infra/stack_names.py defines.
 It is read here only: `make push-image` and the launcher (launcher/stack/outputs.py) both come through this module.
 """
 from __future__ import annotations

@@ -16,6 +16,9 @@ Sources, so the lists can be re-checked when AWS changes them:
   the launcher sends no VolumeKmsKeyId for them: this one list serves the stack's IAM and the launcher's request.
 """
 
+# The shape of a SageMaker instance type, `ml.<family>.<size>` (ml.g4dn.xlarge, ml.p6-b200.48xlarge): the stack's
+# settings and the launcher's flags are checked against it before AWS sees them, and family() relies on it.
+INSTANCE_TYPE = r"ml\.[a-z0-9-]+\.[a-z0-9]+"
 AL2023_PLATFORMS = ("notebook-al2023-v1",)
 AL2023_UNSUPPORTED_FAMILIES = frozenset({"p2", "p3", "p3dn", "inf1", "g3"})
 LOCAL_STORAGE_FAMILIES = frozenset(

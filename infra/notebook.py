@@ -27,10 +27,10 @@ PROJECT_FILES = [
     *(f"!/{path}" for path in ("training/", "launcher/", "notebooks/", "examples/", "pyproject.toml", "README.md")),
     "!/container/",
     "/container/*",
-    *(f"!/container/{name}" for name in ("__init__.py", "stack_outputs.py", "tag.py", "tool.py")),
+    *(f"!/container/{name}" for name in ("__init__.py", "image_file.py", "stack_outputs.py", "tag.py", "tool.py")),
     "!/infra/",
     "/infra/*",
-    *(f"!/infra/{name}" for name in ("__init__.py", "instance_types.py")),
+    *(f"!/infra/{name}" for name in ("__init__.py", "instance_types.py", "stack_names.py")),
     "__pycache__/",
     "*.pyc",
 ]

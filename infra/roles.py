@@ -20,8 +20,34 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra import permissions as p
 from infra.instance_types import has_local_storage
+from infra.permissions import (
+    GRANTS_VIA,
+    KEY_USED_VIA,
+    LIST_BUCKET,
+    METRICS_NAMESPACE,
+    NOTEBOOK_LOG_GROUP,
+    OWN_NOTEBOOK,
+    PULL_IMAGES,
+    PUSH_IMAGES,
+    READ_LOGS,
+    READ_OBJECTS,
+    SAGEMAKER,
+    STACK_TAG,
+    START_JOB,
+    TRAINING_JOBS,
+    USE_KEY,
+    WHY_JOBS,
+    WHY_NOTEBOOK_BY_TAG,
+    WHY_NOTEBOOK_LOGS,
+    WHY_NO_RESOURCE_NOTEBOOK,
+    WHY_NO_RESOURCE_TRAINING,
+    WHY_OBJECTS,
+    WHY_TRAINING_LOGS,
+    WRITE_LOGS,
+    WRITE_OBJECTS,
+)
+from infra.stack_names import TRAINING_LOG_GROUP
 from infra.suppressions import Finding, nag_item, suppress_nag
 
 
@@ -58,55 +84,56 @@ class Roles(Construct):
 
     def _role(self, construct_id: str, description: str, source_account: str) -> iam.Role:
         """A role SageMaker may assume only on behalf of this account (confused-deputy guard)."""
-        trust = iam.ServicePrincipal(p.SAGEMAKER, conditions={source_account: {"aws:SourceAccount": Aws.ACCOUNT_ID}})
+        trust = iam.ServicePrincipal(SAGEMAKER, conditions={source_account: {"aws:SourceAccount": Aws.ACCOUNT_ID}})
         role = iam.Role(self, construct_id, assumed_by=trust, description=description)
-        t = self._targets
-        buckets = [t.data_bucket.bucket_arn, t.artifacts_bucket.bucket_arn]
-        _allow(role, p.LIST_BUCKET, buckets)
-        _allow(role, p.USE_KEY, [t.key.key_arn], {"StringEquals": {"kms:ViaService": _via(p.KEY_USED_VIA)}})
-        grants = {"Bool": {"kms:GrantIsForAWSResource": "true"}, "StringEquals": {"kms:ViaService": _via(p.GRANTS_VIA)}}
-        _allow(role, ["kms:CreateGrant"], [t.key.key_arn], grants)
-        _allow(role, p.PULL_IMAGES, [t.repository.repository_arn])
+        targets = self._targets
+        buckets = [targets.data_bucket.bucket_arn, targets.artifacts_bucket.bucket_arn]
+        _allow(role, LIST_BUCKET, buckets)
+        _allow(role, USE_KEY, [targets.key.key_arn], {"StringEquals": {"kms:ViaService": _via(KEY_USED_VIA)}})
+        grants = {"Bool": {"kms:GrantIsForAWSResource": "true"}, "StringEquals": {"kms:ViaService": _via(GRANTS_VIA)}}
+        _allow(role, ["kms:CreateGrant"], [targets.key.key_arn], grants)
+        _allow(role, PULL_IMAGES, [targets.repository.repository_arn])
         _allow(role, ["ecr:GetAuthorizationToken"], ["*"])
         return role
 
     def _grant_training(self) -> None:
         """Read data, read and write artifacts, write the job's logs and metrics."""
-        t, role = self._targets, self.training_role
-        _allow(role, p.READ_OBJECTS, [t.data_bucket.arn_for_objects("*")])
-        _allow(role, p.READ_OBJECTS + p.WRITE_OBJECTS, [t.artifacts_bucket.arn_for_objects("*")])
-        _allow(role, p.WRITE_LOGS, [self._log_group(p.TRAINING_LOG_GROUP)])
-        namespace = {"StringEquals": {"cloudwatch:namespace": p.METRICS_NAMESPACE}}
+        targets, role = self._targets, self.training_role
+        _allow(role, READ_OBJECTS, [targets.data_bucket.arn_for_objects("*")])
+        _allow(role, READ_OBJECTS + WRITE_OBJECTS, [targets.artifacts_bucket.arn_for_objects("*")])
+        _allow(role, WRITE_LOGS, [self._log_group(TRAINING_LOG_GROUP)])
+        namespace = {"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}}
         _allow(role, ["cloudwatch:PutMetricData"], ["*"], namespace)
-        self._excuse(role, Finding("AwsSolutions-IAM5", p.WHY_NO_RESOURCE_TRAINING, ["Resource::*"]))
+        self._excuse(role, Finding("AwsSolutions-IAM5", WHY_NO_RESOURCE_TRAINING, ["Resource::*"]))
 
     def _grant_notebook(self) -> None:
         """Use both buckets, push images, run and watch this stack's jobs, stop itself when idle."""
-        t, role, stack = self._targets, self.notebook_role, self._stack
-        jobs = stack.format_arn(service="sagemaker", resource="training-job", resource_name=f"{t.job_name_prefix}*")
+        targets, role, stack = self._targets, self.notebook_role, self._stack
+        job_names = f"{targets.job_name_prefix}*"
+        jobs = stack.format_arn(service="sagemaker", resource="training-job", resource_name=job_names)
         notebooks = stack.format_arn(service="sagemaker", resource="notebook-instance", resource_name="*")
-        notebook_logs = self._log_group(p.NOTEBOOK_LOG_GROUP)
-        objects = [t.data_bucket.arn_for_objects("*"), t.artifacts_bucket.arn_for_objects("*")]
-        _allow(role, p.READ_OBJECTS + p.WRITE_OBJECTS, objects)
-        _allow(role, p.PUSH_IMAGES, [t.repository.repository_arn])
-        for conditions in start_job_conditions(t.key.key_arn, t.training_instance_types):
-            _allow(role, [p.START_JOB], [jobs], conditions)
-        _allow(role, p.TRAINING_JOBS, [jobs])
-        _allow(role, p.READ_LOGS, [self._log_group(p.TRAINING_LOG_GROUP)])
-        _allow(role, p.WRITE_LOGS, [notebook_logs])
-        tagged = {"StringEquals": {f"aws:ResourceTag/{p.STACK_TAG}": t.stack_name}}
-        _allow(role, p.OWN_NOTEBOOK, [notebooks], tagged)
+        notebook_logs = self._log_group(NOTEBOOK_LOG_GROUP)
+        objects = [targets.data_bucket.arn_for_objects("*"), targets.artifacts_bucket.arn_for_objects("*")]
+        _allow(role, READ_OBJECTS + WRITE_OBJECTS, objects)
+        _allow(role, PUSH_IMAGES, [targets.repository.repository_arn])
+        for conditions in start_job_conditions(targets.key.key_arn, targets.training_instance_types):
+            _allow(role, [START_JOB], [jobs], conditions)
+        _allow(role, TRAINING_JOBS, [jobs])
+        _allow(role, READ_LOGS, [self._log_group(TRAINING_LOG_GROUP)])
+        _allow(role, WRITE_LOGS, [notebook_logs])
+        tagged = {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": targets.stack_name}}
+        _allow(role, OWN_NOTEBOOK, [notebooks], tagged)
         # `make jobs` lists the stack's jobs; the launcher reads the stack's outputs when no outputs file is at hand.
         _allow(role, ["sagemaker:ListTrainingJobs"], ["*"])
         _allow(role, ["cloudformation:DescribeStacks"], [Aws.STACK_ID])
-        passed_to = {"StringEquals": {"iam:PassedToService": p.SAGEMAKER}}
+        passed_to = {"StringEquals": {"iam:PassedToService": SAGEMAKER}}
         _allow(role, ["iam:PassRole"], [self.training_role.role_arn], passed_to)
         self._excuse(
             role,
-            Finding("AwsSolutions-IAM5", p.WHY_NOTEBOOK_LOGS, [nag_item(stack, notebook_logs)]),
-            Finding("AwsSolutions-IAM5", p.WHY_JOBS, [nag_item(stack, jobs)]),
-            Finding("AwsSolutions-IAM5", p.WHY_NOTEBOOK_BY_TAG, [nag_item(stack, notebooks)]),
-            Finding("AwsSolutions-IAM5", p.WHY_NO_RESOURCE_NOTEBOOK, ["Resource::*"]),
+            Finding("AwsSolutions-IAM5", WHY_NOTEBOOK_LOGS, [nag_item(stack, notebook_logs)]),
+            Finding("AwsSolutions-IAM5", WHY_JOBS, [nag_item(stack, jobs)]),
+            Finding("AwsSolutions-IAM5", WHY_NOTEBOOK_BY_TAG, [nag_item(stack, notebooks)]),
+            Finding("AwsSolutions-IAM5", WHY_NO_RESOURCE_NOTEBOOK, ["Resource::*"]),
         )
 
     def _log_group(self, name: str) -> str:
@@ -117,12 +144,13 @@ class Roles(Construct):
 
     def _excuse(self, role: iam.Role, *role_specific: Finding) -> None:
         """Excuse item by item the wildcards both roles share (objects, training log streams), then the role's own."""
-        t, stack = self._targets, self._stack
-        objects = [nag_item(stack, bucket.arn_for_objects("*")) for bucket in (t.data_bucket, t.artifacts_bucket)]
+        targets, stack = self._targets, self._stack
+        buckets = (targets.data_bucket, targets.artifacts_bucket)
+        objects = [nag_item(stack, bucket.arn_for_objects("*")) for bucket in buckets]
         suppress_nag(
             role,
-            Finding("AwsSolutions-IAM5", p.WHY_OBJECTS, objects),
-            Finding("AwsSolutions-IAM5", p.WHY_TRAINING_LOGS, [nag_item(stack, self._log_group(p.TRAINING_LOG_GROUP))]),
+            Finding("AwsSolutions-IAM5", WHY_OBJECTS, objects),
+            Finding("AwsSolutions-IAM5", WHY_TRAINING_LOGS, [nag_item(stack, self._log_group(TRAINING_LOG_GROUP))]),
             *role_specific,
         )
 
@@ -135,8 +163,8 @@ def start_job_conditions(key_arn: str, instance_types: tuple[str, ...]) -> list[
     on types with local NVMe storage SageMaker refuses a VolumeKmsKeyId, so there it must be absent.
     """
     groups = {
-        False: [t for t in instance_types if not has_local_storage(t)],
-        True: [t for t in instance_types if has_local_storage(t)],
+        False: [kind for kind in instance_types if not has_local_storage(kind)],
+        True: [kind for kind in instance_types if has_local_storage(kind)],
     }
     statements = []
     for local, types in groups.items():

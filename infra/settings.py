@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from infra.instance_types import AL2023_PLATFORMS, DEFAULT_TRAINING_INSTANCE_TYPES, al2023_rejects
+from infra.instance_types import AL2023_PLATFORMS, DEFAULT_TRAINING_INSTANCE_TYPES, INSTANCE_TYPE, al2023_rejects
+from infra.stack_names import PROJECT
 
 NETWORK_MODES = ("private", "direct")
 REMOVAL_POLICIES = ("retain", "destroy")
-INSTANCE_TYPE = r"ml\.[a-z0-9-]+\.[a-z0-9]+"
 # ECR's repository name pattern (CreateRepository API reference), 2 to 256 characters.
 REPOSITORY_NAME = r"(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*"
 
@@ -33,7 +33,7 @@ class InfraSettings:
     network_mode: str = "private"  # private: NAT, no direct internet; direct: SageMaker's internet, no NAT
     idle_stop_minutes: int = 60  # stop the notebook after this long idle; 0 keeps it running
     removal_policy: str = "retain"  # retain keeps buckets, key and repository when the stack is deleted
-    name_prefix: str = "ray-on-sagemaker"  # stack name, resource names and training-job name prefix
+    name_prefix: str = PROJECT  # stack name, resource names and training-job name prefix
     root_access: bool = False  # root on the notebook for its users (lifecycle scripts run as root anyway)
     keep_images: int = 20  # ECR keeps this many most recent images
     checkpoint_days: int = 30  # objects under checkpoints/ and old versions expire after this many days
@@ -71,14 +71,14 @@ def context_key(field_name: str) -> str:
 
 def _parse_int(key: str, raw: Any) -> int:
     if isinstance(raw, bool) or not re.fullmatch(r"-?\d+", str(raw).strip()):
-        raise SettingsError(f"Setting {key} must be a whole number, got {raw!r}.")
+        raise SettingsError(f"{key} must be a whole number, got '{raw}'")
     return int(str(raw).strip())
 
 
 def _parse_bool(key: str, raw: Any) -> bool:
     text = str(raw).strip().lower()
     if text not in ("true", "false"):
-        raise SettingsError(f"Setting {key} must be true or false, got {raw!r}.")
+        raise SettingsError(f"{key} must be true or false, got '{raw}'")
     return text == "true"
 
 
@@ -95,7 +95,7 @@ def _parse_list(key: str, raw: Any) -> tuple[str, ...]:
 def _pattern(pattern: str, meaning: str) -> Callable[[str, str], None]:
     def check(key: str, value: str) -> None:
         if not re.fullmatch(pattern, value):
-            raise SettingsError(f"Setting {key} must be {meaning}, got {value!r}.")
+            raise SettingsError(f"{key} must be {meaning}, got '{value}'")
 
     return check
 
@@ -103,7 +103,7 @@ def _pattern(pattern: str, meaning: str) -> Callable[[str, str], None]:
 def _one_of(choices: tuple[str, ...]) -> Callable[[str, str], None]:
     def check(key: str, value: str) -> None:
         if value not in choices:
-            raise SettingsError(f"Setting {key} must be one of {', '.join(choices)}, got {value!r}.")
+            raise SettingsError(f"{key} must be one of {', '.join(choices)}, got '{value}'")
 
     return check
 
@@ -111,25 +111,25 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[str, str], None]:
 def _between(low: int, high: int) -> Callable[[str, int], None]:
     def check(key: str, value: int) -> None:
         if not low <= value <= high:
-            raise SettingsError(f"Setting {key} must be between {low} and {high}, got {value}.")
+            raise SettingsError(f"{key} must be between {low} and {high}, got {value}")
 
     return check
 
 
 def _is_bool(key: str, value: bool) -> None:
     if not isinstance(value, bool):
-        raise SettingsError(f"Setting {key} must be true or false, got {value!r}.")
+        raise SettingsError(f"{key} must be true or false, got '{value}'")
 
 
 def _notebook_instance_type(key: str, value: str) -> None:
     _pattern(INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.4xlarge")(key, value)
     if al2023_rejects(value):
-        raise SettingsError(f"Setting {key} must be an instance type Amazon Linux 2023 notebooks offer, got {value!r}.")
+        raise SettingsError(f"{key} must be an instance type Amazon Linux 2023 notebooks offer, got '{value}'")
 
 
 def _training_instance_types(key: str, value: tuple[str, ...]) -> None:
     if not value:
-        raise SettingsError(f"Setting {key} must be one or more SageMaker instance types, got none.")
+        raise SettingsError(f"{key} must be one or more SageMaker instance types, got none")
     for item in value:
         _pattern(INSTANCE_TYPE, "a list of SageMaker instance types such as ml.m5.xlarge,ml.g5.xlarge")(key, item)
 

@@ -21,6 +21,18 @@ from infra.registry import Registry
 from infra.remote_debug import grant_remote_debug
 from infra.roles import Roles, RoleTargets
 from infra.settings import InfraSettings
+from infra.stack_names import (
+    ARTIFACTS_BUCKET,
+    DATA_BUCKET,
+    JOB_NAME_PREFIX,
+    KMS_KEY,
+    MLFLOW_APP,
+    NOTEBOOK_NAME,
+    NOTEBOOK_URL,
+    REGION,
+    REPOSITORY_URI,
+    TRAINING_ROLE,
+)
 from infra.storage import Storage
 from infra.tracking import Tracking
 
@@ -77,25 +89,25 @@ class RayOnSageMakerStack(Stack):
 
         name = notebook.instance.attr_notebook_instance_name
         outputs = {
-            "DataBucketName": (storage.data_bucket.bucket_name, "S3 bucket for training data"),
-            "ArtifactsBucketName": (storage.artifacts_bucket.bucket_name, "S3 bucket for models and checkpoints"),
-            "TrainingRoleArn": (roles.training_role.role_arn, "Execution role to pass to SageMaker training jobs"),
-            "RepositoryUri": (repository.repository_uri, "ECR repository for the training image"),
-            "NotebookName": (name, "SageMaker notebook instance name"),
-            "NotebookUrl": (
+            DATA_BUCKET: (storage.data_bucket.bucket_name, "S3 bucket for training data"),
+            ARTIFACTS_BUCKET: (storage.artifacts_bucket.bucket_name, "S3 bucket for models and checkpoints"),
+            TRAINING_ROLE: (roles.training_role.role_arn, "Execution role to pass to SageMaker training jobs"),
+            REPOSITORY_URI: (repository.repository_uri, "ECR repository for the training image"),
+            NOTEBOOK_NAME: (name, "SageMaker notebook instance name"),
+            NOTEBOOK_URL: (
                 f"https://{Aws.REGION}.console.aws.amazon.com/sagemaker/home?region={Aws.REGION}"
                 f"#/notebook-instances/openNotebook/{name}?view=lab",
                 "Opens the notebook's JupyterLab through the AWS console",
             ),
-            "KmsKeyArn": (key.key_arn, "KMS key that encrypts buckets, images and the notebook volume"),
-            "Region": (Aws.REGION, "Region the stack is deployed in"),
-            "JobNamePrefix": (settings.job_name_prefix, "Training job names must start with this prefix"),
+            KMS_KEY: (key.key_arn, "KMS key that encrypts buckets, images and the notebook volume"),
+            REGION: (Aws.REGION, "Region the stack is deployed in"),
+            JOB_NAME_PREFIX: (settings.job_name_prefix, "Training job names must start with this prefix"),
         }
         if settings.mlflow:
             name = f"{settings.name_prefix}-mlflow"
             tracking = Tracking(self, "Tracking", name=name, artifacts_bucket=storage.artifacts_bucket, key=key)
             tracking.grant_logging(roles.training_role)
             tracking.grant_logging(roles.notebook_role, open_ui=True)
-            outputs["MlflowArn"] = (tracking.arn, "SageMaker MLflow App that every job logs its experiment to")
+            outputs[MLFLOW_APP] = (tracking.arn, "SageMaker MLflow App that every job logs its experiment to")
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import boto3
 
+from container.image_file import IMAGE_FILE
 from launcher.local import stack_job
 from launcher.sagemaker_jobs.follow import follow_job
 from launcher.sagemaker_jobs import listing
@@ -27,7 +28,7 @@ from launcher.stack import code_channel
 from launcher.stack.code_channel import Packed, pack_code
 from launcher.stack.data_upload import Uploaded, upload_channels
 from launcher.errors import LauncherError
-from launcher.stack.image import DEFAULT_URI_FILE, explicit_image, image_uri
+from launcher.stack.image import explicit_image, image_uri
 from launcher.sagemaker_jobs.request import JobSpec, hyperparameters, script_hyperparameters
 from launcher.sagemaker_jobs.results import Fetched
 from launcher.stack.outputs import Stack
@@ -74,10 +75,10 @@ def upload_code(stack: Stack, packed: Packed, session: boto3.Session | None = No
 
 
 def find_image(
-    stack: Stack, image: str | None = None, uri_file: Path = DEFAULT_URI_FILE, session: boto3.Session | None = None
+    stack: Stack, image: str | None = None, image_file: Path = IMAGE_FILE, session: boto3.Session | None = None
 ) -> str:
-    """The training image: image or IMAGE_URI, else uri_file's, else the stack repository's newest push."""
-    return image_uri(stack, session_for(stack, session), image, uri_file)
+    """The training image: image or IMAGE_URI, else image_file's, else the stack repository's newest push."""
+    return image_uri(stack, session_for(stack, session), image, image_file)
 
 
 def submit(stack: Stack, spec: JobSpec, image: str | None = None, session: boto3.Session | None = None) -> str:

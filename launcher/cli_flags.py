@@ -7,22 +7,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from launcher.ray_clusters.anyscale import BUILD, DEFAULT_MAX_RETRIES, NAME_PREFIX
+from container.image_file import IMAGE_FILE
+from infra.stack_names import OUTPUTS_FILE, PROJECT
+from launcher.ray_clusters.anyscale import BUILD, DEFAULT_MAX_RETRIES
 from launcher.ray_clusters.program import add_program_arguments
 from training.contract.programs import OURS
 from launcher.sagemaker_jobs import results
 from launcher.stack.code_channel import DEFAULT_LIMIT_MIB
 from launcher.sagemaker_jobs.dashboard import DASHBOARD_PORT
-from launcher.stack.image import DEFAULT_URI_FILE
 from launcher.sagemaker_jobs.request import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_RUNTIME, EXECUTORS, MAX_KEEP_ALIVE
-from launcher.stack.outputs import DEFAULT_OUTPUTS
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m launcher", description="Jobs on the deployed stack, on this machine and on other Ray clusters: the Make verbs' command line.")
     verbs = top.add_subparsers(dest="verb", required=True, metavar="VERB")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="the outputs file make deploy wrote")
+    common.add_argument("--outputs", type=Path, default=OUTPUTS_FILE, help="the outputs file make deploy wrote")
     common.add_argument("--stack", default=None, help="stack name (default: the file's only one)")
     jobs_dir = argparse.ArgumentParser(add_help=False)
     jobs_dir.add_argument("--jobs-dir", type=Path, default=results.DEFAULT_JOBS_DIR, help="where results are unpacked")
@@ -81,10 +81,10 @@ def other_clusters(verbs: argparse._SubParsersAction) -> None:
     ray.add_argument("--address", default="", help="the cluster's dashboard, e.g. http://HEAD:8265")
     ray.add_argument("--no-pins", action="store_true", help="use the cluster's packages, pin nothing")
     anyscale = verbs.add_parser("anyscale-submit", parents=[program], help="run train, tune or your script as an Anyscale job")
-    anyscale.add_argument("--name", help=f"the job's name (default {NAME_PREFIX}-<program or script>)")
+    anyscale.add_argument("--name", help=f"the job's name (default {PROJECT}-<program or script>)")
     anyscale.add_argument("--compute-config", help="an Anyscale compute config, NAME[:VERSION] (default: the cloud's)")
     anyscale.add_argument("--image", default=None, help="the image to run (default: IMAGE_URI, else --image-file's)")
-    anyscale.add_argument("--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded it")
+    anyscale.add_argument("--image-file", type=Path, default=IMAGE_FILE, help="where make push-image recorded it")
     anyscale.add_argument("--max-retries", type=int, default=DEFAULT_MAX_RETRIES, help="retries of a failed job")
     anyscale.add_argument("--build-dir", type=Path, default=BUILD, help="where the config and train's working dir go")
     anyscale.add_argument("--dry-run", action="store_true", help="print the config, submit nothing")
@@ -137,5 +137,5 @@ def job_flags(verb: argparse.ArgumentParser) -> None:
         help="let SSM sessions into the job's containers, for make dashboard (default: on)",
     )
     verb.add_argument(
-        "--image-file", type=Path, default=DEFAULT_URI_FILE, help="where make push-image recorded the image"
+        "--image-file", type=Path, default=IMAGE_FILE, help="where make push-image recorded the image"
     )

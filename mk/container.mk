@@ -5,8 +5,10 @@
 #   GPU=1           install torch's CUDA 12.6 build from PyTorch's index (tag <commit>-<hash>-gpu)
 #   BASE_IMAGE      build on another image than the Dockerfile's python:3.11-slim-bookworm (pinned by digest)
 #   IMAGE_BUILD_ARGS / IMAGE_PUSH_ARGS  extra arguments for the tool's build / push
-#   STACK_OUTPUTS / STACK_NAME          the outputs file `make deploy` wrote, and the stack in it (default: its only one)
-#   IMAGE_URI_FILE  where the pushed image's URI is recorded for `make train`
+#   STACK_OUTPUTS / STACK_NAME          the outputs file `make deploy` wrote (CDK_OUTPUTS), and the stack in it
+#                                       (default: its only one)
+#   IMAGE_URI_FILE  where the pushed image's URI is recorded for `make train` (every command's --image-file;
+#                   container/image_file.py's IMAGE_FILE, which a test checks this default against)
 
 SYSTEM_PACKAGES += buildah docker-registry mmdebstrap
 
@@ -16,17 +18,20 @@ GPU ?=
 BASE_IMAGE ?=
 IMAGE_BUILD_ARGS ?=
 IMAGE_PUSH_ARGS ?=
-STACK_OUTPUTS ?= cdk-outputs.json
+STACK_OUTPUTS ?= $(CDK_OUTPUTS)
 STACK_NAME ?=
 IMAGE_URI_FILE ?= build/image-uri.txt
 
-.PHONY: push-image image-lint
+LINTERS += lint-image
+
+##@ Container: the training image
+.PHONY: push-image lint-image
 
 push-image: $(INSTALLED) ## build the training image (linux/amd64), push it to the stack's ECR (Docker v2 manifest), record its URI
-	$(PY) -m container.push --outputs '$(STACK_OUTPUTS)' --uri-file '$(IMAGE_URI_FILE)' \
+	$(PY) -m container.push --outputs '$(STACK_OUTPUTS)' --image-file '$(IMAGE_URI_FILE)' \
 		$(if $(STACK_NAME),--stack '$(STACK_NAME)') $(if $(CONTAINER_TOOL),--tool '$(CONTAINER_TOOL)') \
 		$(if $(FORCE),--force) $(if $(GPU),--gpu) $(if $(BASE_IMAGE),--base-image '$(BASE_IMAGE)') \
 		--build-args='$(IMAGE_BUILD_ARGS)' --push-args='$(IMAGE_PUSH_ARGS)'
 
-image-lint: $(INSTALLED) ## check container/Dockerfile with hadolint
+lint-image: $(INSTALLED) ## check container/Dockerfile with hadolint
 	$(VENV)/bin/hadolint container/Dockerfile

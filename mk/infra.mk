@@ -8,6 +8,7 @@ CDK_CLI := node_modules/.package-lock.json
 CHECKOV := .venv-checkov/bin/checkov
 CHECKOV_INSTALLED := .venv-checkov/.installed
 CDK_OUT := cdk.out
+# infra/stack_names.py's OUTPUTS_FILE, which a test checks this against; the other verbs read it as STACK_OUTPUTS.
 CDK_OUTPUTS := cdk-outputs.json
 CDK_ARGS ?=
 # direct: outputs appear on moto too; change-set: needed for --import-existing-resources (see the README).
@@ -19,7 +20,9 @@ CDK_RUN := PATH="$(CURDIR)/node_modules/.bin:$$PATH" CDK_DISABLE_VERSION_CHECK=1
 CHECKOV_RUN := BC_SKIP_MAPPING=TRUE $(CHECKOV) --framework cloudformation --skip-download --quiet --compact
 
 TEST_PREREQS += $(CDK_CLI) $(CHECKOV_INSTALLED)
+LINTERS += lint-infra
 
+##@ Infra: the stack on AWS (CDK)
 .PHONY: synth diff deploy destroy bootstrap lint-infra lint-template
 
 $(CDK_CLI): package.json package-lock.json
@@ -43,7 +46,7 @@ bootstrap: $(INSTALLED) $(CDK_CLI) ## prepare the current AWS account and region
 
 # The stack's only parameter is CDK's BootstrapVersion, whose template default is right on every deploy, so
 # --no-previous-parameters changes nothing on AWS and lets an update go through moto (see tests/infra).
-deploy: $(INSTALLED) $(CDK_CLI) ## deploy the stack and write its outputs to cdk-outputs.json
+deploy: $(INSTALLED) $(CDK_CLI) ## deploy the stack and write its outputs to CDK_OUTPUTS (cdk-outputs.json)
 	$(CDK_RUN) deploy --method=$(DEPLOY_METHOD) --require-approval never --no-previous-parameters \
 		--outputs-file $(CDK_OUTPUTS) $(CDK_ARGS)
 

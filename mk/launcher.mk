@@ -15,6 +15,7 @@ LAUNCHER := $(PY) -m launcher
 LAUNCHER_STACK := --outputs '$(STACK_OUTPUTS)' $(if $(STACK_NAME),--stack '$(STACK_NAME)')
 LAUNCHER_IMAGE := --image-file '$(IMAGE_URI_FILE)' $(if $(IMAGE_URI),--image '$(IMAGE_URI)') --jobs-dir '$(JOBS_DIR)'
 
+##@ Launcher: jobs on the deployed stack
 .PHONY: data train tune run status logs stop jobs dashboard
 
 data: $(INSTALLED) ## upload the MNIST IDX files (the digits, or DATA=folder) to the stack's data bucket

@@ -15,6 +15,7 @@ DRY_RUN ?=
 
 RAY_JOB_ARGS = $(if $(SCRIPT),--script '$(SCRIPT)',--program '$(PROGRAM)') $(foreach pair,$(RAY_ENV),--env '$(pair)')
 
+##@ Ray clusters: other than SageMaker's
 .PHONY: ray-submit anyscale-submit
 
 ray-submit: $(INSTALLED) ## run train, tune or SCRIPT=your.py on an existing Ray cluster (RAY_ADDRESS=http://HEAD:8265)

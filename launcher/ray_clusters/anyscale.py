@@ -20,20 +20,21 @@ from typing import Any
 
 import yaml
 
+from container.image_file import recorded_image
+from infra.stack_names import PROJECT
 from launcher.errors import LauncherError
 from launcher.ray_clusters.program import EXCLUDES, REPOSITORY, env_vars, pins, ray_program
-from launcher.stack.image import explicit_image, recorded_image
+from launcher.stack.image import explicit_image
 
 BUILD = REPOSITORY / "build" / "anyscale"
 DEFAULT_MAX_RETRIES = 1  # Anyscale's own default
-NAME_PREFIX = "ray-on-sagemaker"
 
 
 def render(options: argparse.Namespace, staging: Path) -> dict[str, Any]:
     """The job config as a plain dict, checked with JobConfig; LauncherError with its one sentence if refused."""
     job = ray_program(options.script, options.program, options.args, staging)
     image = explicit_image(options.image) or recorded_image(options.image_file)
-    default_name = f"{NAME_PREFIX}-{options.script.stem if options.script else options.program}"
+    default_name = f"{PROJECT}-{options.script.stem if options.script else options.program}"
     config: dict[str, Any] = {
         "name": options.name if options.name is not None else default_name,
         "entrypoint": job.entrypoint,

@@ -16,7 +16,7 @@ from container.requirements import group_requirements
 from launcher.errors import LauncherError
 from launcher.stack.code_channel import ALWAYS_SKIPPED
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[2]  # launcher/ray_clusters/ -> the repository
 EXCLUDES = ALWAYS_SKIPPED  # what `make run` never uploads either
 from training.contract.programs import RAY_JOB_PROGRAMS, TRAIN
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from infra.stack_names import PROJECT
 from launcher.errors import LauncherError
 from launcher.ray_clusters.program import EXCLUDES, pins, ray_program
 
@@ -89,7 +90,7 @@ def _submit(client, request: dict) -> str:
     deadline = time.monotonic() + AGENT_WAIT_S
     while True:
         try:
-            return client.submit_job(**request, metadata={"project": "ray-on-sagemaker"})
+            return client.submit_job(**request, metadata={"project": PROJECT})
         except RuntimeError as error:
             if NO_AGENT not in str(error) or time.monotonic() > deadline:
                 raise

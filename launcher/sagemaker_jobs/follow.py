@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+from infra.stack_names import TRAINING_LOG_GROUP
+
 ENDED = ("Completed", "Failed", "Stopped")
 # CloudWatch Logs delivers a host's last lines a little after the job's status changes: one more read this late.
 LATE_LINES_SECONDS = 5.0
@@ -68,7 +69,7 @@ class LogStreams:
     def _streams(self) -> list[str]:
         """Every stream of the job: DescribeLogStreams answers 50 at most a page, the rest behind nextToken."""
         names, token = [], None
-        request = {"logGroupName": LOG_GROUP, "logStreamNamePrefix": f"{self._job}/"}
+        request = {"logGroupName": TRAINING_LOG_GROUP, "logStreamNamePrefix": f"{self._job}/"}
         while True:
             try:
                 answer = self._logs.describe_log_streams(**request, **({"nextToken": token} if token else {}))
@@ -85,7 +86,7 @@ class LogStreams:
         messages = []
         while True:
             token = self._tokens.get(stream)
-            request = {"logGroupName": LOG_GROUP, "logStreamName": stream, "startFromHead": True}
+            request = {"logGroupName": TRAINING_LOG_GROUP, "logStreamName": stream, "startFromHead": True}
             answer = self._logs.get_log_events(**request, **({"nextToken": token} if token else {}))
             messages += [event["message"] for event in answer.get("events", [])]
             self._tokens[stream] = answer.get("nextForwardToken")

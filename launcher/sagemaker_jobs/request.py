@@ -9,6 +9,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
+from infra.instance_types import INSTANCE_TYPE
 from training.contract.programs import PROGRAMS, SCRIPT, TRAIN
 from training.errors import JobError
 from training.contract.hyperparameters import SCRIPT_OWN, Hyperparameters, canonical_name, parse_pairs
@@ -26,7 +27,6 @@ MAX_RUNTIME = 28 * 24 * 3600
 # A job's name is `<base>-<UTC time to the millisecond>` (launcher/sagemaker_jobs/trainer.py), within TrainingJobName's maximum.
 STAMP_DIGITS = len("YYYYmmddHHMMSSfff")
 MAX_BASE_NAME = limit("TrainingJobName", "max") - 1 - STAMP_DIGITS
-_INSTANCE_TYPE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 
 
@@ -63,7 +63,7 @@ class JobSpec:
         )
         _check(self.executor in EXECUTORS, f"--executor must be one of {', '.join(EXECUTORS)}, got '{self.executor}'")
         _check(
-            bool(_INSTANCE_TYPE.fullmatch(self.instance_type)),
+            bool(re.fullmatch(INSTANCE_TYPE, self.instance_type)),
             f"--instance-type must look like ml.m5.xlarge, got '{self.instance_type}'",
         )
         _check(self.instance_count >= 1, f"--instance-count must be at least 1, got {self.instance_count}")

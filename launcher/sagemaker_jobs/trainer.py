@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 
 from infra.instance_types import has_local_storage
+from infra.stack_names import PROJECT
 from launcher.stack.image import image_commit
 from launcher.sagemaker_jobs.metrics import METRICS
 from launcher.errors import LauncherError
@@ -25,7 +26,6 @@ from launcher.sagemaker_jobs.service_model import validate
 from launcher.stack.outputs import Stack
 from launcher.sagemaker_jobs.tracking import environment, mlflow_config, tracking_uri
 
-PROJECT = "ray-on-sagemaker"
 CHANNELS = ("training", "testing")
 OUTPUT_PREFIX = "jobs"
 CHECKPOINT_PREFIX = "checkpoints"

@@ -15,25 +15,25 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from container.image_file import IMAGE_FILE, recorded_image
 from container.tag import TAG_PATTERN
 from launcher.errors import LauncherError, service_answer
 from launcher.stack.outputs import Stack
 
-DEFAULT_URI_FILE = Path("build/image-uri.txt")
 ENV_VAR = "IMAGE_URI"
 
 
 def image_uri(
-    stack: Stack, session: boto3.Session, explicit: str | None = None, uri_file: Path = DEFAULT_URI_FILE
+    stack: Stack, session: boto3.Session, explicit: str | None = None, image_file: Path = IMAGE_FILE
 ) -> str:
     """The image to run: explicit, then IMAGE_URI, then the recorded URI, then the repository's newest push."""
     given = explicit_image(explicit)
     if given:
         return given
-    found = recorded_image(uri_file) or newest_pushed(stack, session)
+    found = recorded_image(image_file) or newest_pushed(stack, session)
     if found is None:
         raise LauncherError(
-            f"no training image in {stack.repository_uri} or {uri_file}: run make push-image first"
+            f"no training image in {stack.repository_uri} or {image_file}: run make push-image first"
             " (or give one with --image / IMAGE_URI)"
         )
     return found
@@ -42,11 +42,6 @@ def image_uri(
 def explicit_image(explicit: str | None = None) -> str | None:
     """The URI the user named: the flag or argument, else the IMAGE_URI variable; None when neither."""
     return explicit or os.environ.get(ENV_VAR, "").strip() or None
-
-
-def recorded_image(uri_file: Path = DEFAULT_URI_FILE) -> str | None:
-    """The URI `make push-image` recorded in uri_file; None when there is none (no build/ on this machine)."""
-    return (uri_file.read_text().strip() or None) if uri_file.is_file() else None
 
 
 def newest_pushed(stack: Stack, session: boto3.Session) -> str | None:

@@ -13,24 +13,22 @@ import boto3
 from botocore.exceptions import ClientError, NoCredentialsError
 
 from container.stack_outputs import OutputsError, stack_outputs
+from infra import stack_names
 from launcher.stack.session import NO_CREDENTIALS, connect
 from launcher.errors import LauncherError, service_answer
 
-DEFAULT_STACK = "ray-on-sagemaker"  # infra's default name prefix, which names the stack
-DEFAULT_OUTPUTS = Path("cdk-outputs.json")
-
-# Output name of each field (the names infra/stack.py declares and docs/stack.md documents).
+# Output id of each field (infra/stack.py declares them, docs/stack.md documents them).
 _OUTPUTS = {
-    "region": "Region",
-    "data_bucket": "DataBucketName",
-    "artifacts_bucket": "ArtifactsBucketName",
-    "training_role_arn": "TrainingRoleArn",
-    "kms_key_arn": "KmsKeyArn",
-    "repository_uri": "RepositoryUri",
-    "job_name_prefix": "JobNamePrefix",
+    "region": stack_names.REGION,
+    "data_bucket": stack_names.DATA_BUCKET,
+    "artifacts_bucket": stack_names.ARTIFACTS_BUCKET,
+    "training_role_arn": stack_names.TRAINING_ROLE,
+    "kms_key_arn": stack_names.KMS_KEY,
+    "repository_uri": stack_names.REPOSITORY_URI,
+    "job_name_prefix": stack_names.JOB_NAME_PREFIX,
 }
 # Outputs of settings that may be off (infra/settings.py's mlflow).
-_OPTIONAL_OUTPUTS = {"mlflow_arn": "MlflowArn"}
+_OPTIONAL_OUTPUTS = {"mlflow_arn": stack_names.MLFLOW_APP}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +55,10 @@ class Stack:
 
     @classmethod
     def load(
-        cls, outputs_file: Path = DEFAULT_OUTPUTS, name: str | None = None, session: boto3.Session | None = None
+        cls,
+        outputs_file: Path = stack_names.OUTPUTS_FILE,
+        name: str | None = None,
+        session: boto3.Session | None = None,
     ) -> Stack:
         """From the outputs file when it exists, else from CloudFormation."""
         if outputs_file.exists():
@@ -65,7 +66,8 @@ class Stack:
                 return cls.from_outputs(*stack_outputs(outputs_file, name))
             except OutputsError as error:
                 raise LauncherError(str(error)) from None
-        return cls.from_outputs(name or DEFAULT_STACK, _described_outputs(name or DEFAULT_STACK, session))
+        name = name or stack_names.PROJECT  # the default name prefix names the stack
+        return cls.from_outputs(name, _described_outputs(name, session))
 
 
 def _described_outputs(name: str, session: boto3.Session | None) -> dict[str, str]:

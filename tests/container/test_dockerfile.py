@@ -17,7 +17,7 @@ DOCKERFILE = ROOT / "container" / "Dockerfile"
 
 
 def test_image_lint_passes() -> None:
-    result = subprocess.run(["make", "--no-print-directory", "image-lint"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(["make", "--no-print-directory", "lint-image"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from infra import stack_names
 from container.requirements import group_requirements
 from tests.container.conftest import torch_wheels_folder
 
@@ -57,7 +58,8 @@ def make_push_image(repo: Path, buildah: Callable, outputs: Path, base: str) -> 
 def outputs(registry: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A stack outputs file like `make deploy` writes, naming the loopback registry."""
     path = tmp_path_factory.mktemp("stack") / "cdk-outputs.json"
-    path.write_text(json.dumps({"RayOnSageMakerTest": {"RepositoryUri": f"{registry}/{REPOSITORY}", "Region": "us-east-1"}}))
+    outputs = {stack_names.REPOSITORY_URI: f"{registry}/{REPOSITORY}", stack_names.REGION: "us-east-1"}
+    path.write_text(json.dumps({"RayOnSageMakerTest": outputs}))
     return path
 
 

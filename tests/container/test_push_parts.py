@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from infra import stack_names
 from container import ecr, push, tool
 from container.stack_outputs import OutputsError, stack_output
 from container.tag import DirtyTree, build_hash, image_tag, named_build_args
@@ -61,16 +62,16 @@ def test_build_hash_changes_with_the_base_and_the_build_arguments_only() -> None
 
 def test_stack_output_reads_the_only_stack_or_the_named_one(tmp_path: Path) -> None:
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({"Ray": {"RepositoryUri": "r1", "Region": "eu-west-1"}}))
-    assert stack_output(outputs, "RepositoryUri") == "r1"
-    outputs.write_text(json.dumps({"A": {"RepositoryUri": "a"}, "B": {"RepositoryUri": "b"}}))
-    assert stack_output(outputs, "RepositoryUri", "B") == "b"
+    outputs.write_text(json.dumps({"Ray": {stack_names.REPOSITORY_URI: "r1", stack_names.REGION: "eu-west-1"}}))
+    assert stack_output(outputs, stack_names.REPOSITORY_URI) == "r1"
+    outputs.write_text(json.dumps({"A": {stack_names.REPOSITORY_URI: "a"}, "B": {stack_names.REPOSITORY_URI: "b"}}))
+    assert stack_output(outputs, stack_names.REPOSITORY_URI, "B") == "b"
     with pytest.raises(OutputsError, match="several stacks"):
-        stack_output(outputs, "RepositoryUri")
-    with pytest.raises(OutputsError, match="no output 'Region'"):
-        stack_output(outputs, "Region", "A")
+        stack_output(outputs, stack_names.REPOSITORY_URI)
+    with pytest.raises(OutputsError, match=f"no output '{stack_names.REGION}'"):
+        stack_output(outputs, stack_names.REGION, "A")
     with pytest.raises(OutputsError, match="make deploy"):
-        stack_output(tmp_path / "missing.json", "RepositoryUri")
+        stack_output(tmp_path / "missing.json", stack_names.REPOSITORY_URI)
 
 
 def test_only_ecr_registries_are_logged_in_to(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,14 +142,14 @@ def push_run(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         (repo / name).write_text((root / name).read_text())
     commit_all(repo)
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({"S": {"RepositoryUri": REPOSITORY_URI, "Region": "eu-west-1"}}))
+    outputs.write_text(json.dumps({"S": {stack_names.REPOSITORY_URI: REPOSITORY_URI, stack_names.REGION: "eu-west-1"}}))
     recorded = {"commands": [], "logins": []}
     monkeypatch.setattr(push, "_run", recorded["commands"].append)
     monkeypatch.setattr(ecr, "login", lambda tool, hosts: recorded["logins"].append((tool, hosts)))
     monkeypatch.chdir(repo)
 
     def run(*args: str) -> dict:
-        recorded["status"] = push.main(["--outputs", str(outputs), "--uri-file", str(tmp_path / "uri.txt"), *args])
+        recorded["status"] = push.main(["--outputs", str(outputs), "--image-file", str(tmp_path / "uri.txt"), *args])
         uri_file = tmp_path / "uri.txt"
         recorded["uri_file"] = uri_file.read_text() if uri_file.exists() else None
         return recorded

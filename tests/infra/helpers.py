@@ -12,22 +12,6 @@ from infra.app import build_app
 from infra.stack import RayOnSageMakerStack
 
 ROOT = Path(__file__).resolve().parents[2]
-# The stack outputs the Makefile and launcher read (documented in docs/stack.md); renaming one breaks them.
-OUTPUT_NAMES = (
-    "DataBucketName",
-    "ArtifactsBucketName",
-    "TrainingRoleArn",
-    "RepositoryUri",
-    "NotebookName",
-    "NotebookUrl",
-    "KmsKeyArn",
-    "Region",
-    "JobNamePrefix",
-)
-# Outputs of settings that moto deploys switched off (tests/aws_fixtures.py's moto_args): mlflow.
-OPTIONAL_OUTPUT_NAMES = ("MlflowArn",)
-
-
 @dataclass(frozen=True)
 class Synthesized:
     """One synthesized app: the stack object (for annotations), its template and the cloud assembly folder."""

@@ -9,52 +9,52 @@ import io
 import re
 import zipfile
 
+from infra import stack_names
 from tests.aws_fixtures import ACCOUNT, REGION
-from tests.infra.helpers import OUTPUT_NAMES
 
 
 def test_outputs_file_has_every_documented_output(deployed: dict[str, str]) -> None:
-    assert sorted(deployed) == sorted(OUTPUT_NAMES)
-    assert deployed["Region"] == REGION
-    assert deployed["JobNamePrefix"] == "ray-on-sagemaker-"
-    assert deployed["RepositoryUri"] == f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ray-on-sagemaker-training"
-    assert deployed["NotebookUrl"].startswith(f"https://{REGION}.console.aws.amazon.com/sagemaker/")
-    assert deployed["NotebookUrl"].endswith(f"/openNotebook/{deployed['NotebookName']}?view=lab")
+    assert sorted(deployed) == sorted(stack_names.ALWAYS)
+    assert deployed[stack_names.REGION] == REGION
+    assert deployed[stack_names.JOB_NAME_PREFIX] == "ray-on-sagemaker-"
+    assert deployed[stack_names.REPOSITORY_URI] == f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ray-on-sagemaker-training"
+    assert deployed[stack_names.NOTEBOOK_URL].startswith(f"https://{REGION}.console.aws.amazon.com/sagemaker/")
+    assert deployed[stack_names.NOTEBOOK_URL].endswith(f"/openNotebook/{deployed[stack_names.NOTEBOOK_NAME]}?view=lab")
 
 
 def test_buckets_exist_encrypted_with_the_stack_key(deployed: dict[str, str], aws) -> None:
     """moto applies bucket encryption from the template (versioning and public access are checked in the template)."""
     s3 = aws("s3")
-    for output in ("DataBucketName", "ArtifactsBucketName"):
+    for output in (stack_names.DATA_BUCKET, stack_names.ARTIFACTS_BUCKET):
         rule = s3.get_bucket_encryption(Bucket=deployed[output])["ServerSideEncryptionConfiguration"]["Rules"][0]
         default = rule["ApplyServerSideEncryptionByDefault"]
         assert default["SSEAlgorithm"] == "aws:kms"
-        assert default["KMSMasterKeyID"] == deployed["KmsKeyArn"]
+        assert default["KMSMasterKeyID"] == deployed[stack_names.KMS_KEY]
 
 
 def test_kms_key_exists_under_its_alias(deployed: dict[str, str], aws) -> None:
     """Found through its alias: moto stores a template's key policy unparsed and fails DescribeKey on it."""
     aliases = {a["AliasName"]: a["TargetKeyId"] for a in aws("kms").list_aliases()["Aliases"]}
-    assert deployed["KmsKeyArn"].endswith(f"/{aliases['alias/ray-on-sagemaker']}")
+    assert deployed[stack_names.KMS_KEY].endswith(f"/{aliases['alias/ray-on-sagemaker']}")
 
 
 def test_repository_exists_with_immutable_tags(deployed: dict[str, str], aws) -> None:
     """Scan-on-push, encryption and lifecycle are checked in the template (moto keeps them in template casing)."""
     repository = aws("ecr").describe_repositories(repositoryNames=["ray-on-sagemaker-training"])["repositories"][0]
-    assert repository["repositoryUri"] == deployed["RepositoryUri"]
+    assert repository["repositoryUri"] == deployed[stack_names.REPOSITORY_URI]
     assert repository["imageTagMutability"] == "IMMUTABLE"
 
 
 def test_training_role_is_assumable_by_sagemaker(deployed: dict[str, str], aws) -> None:
-    role = aws("iam").get_role(RoleName=deployed["TrainingRoleArn"].split("/")[-1])["Role"]
-    assert role["Arn"] == deployed["TrainingRoleArn"]
+    role = aws("iam").get_role(RoleName=deployed[stack_names.TRAINING_ROLE].split("/")[-1])["Role"]
+    assert role["Arn"] == deployed[stack_names.TRAINING_ROLE]
     principals = [s["Principal"]["Service"] for s in role["AssumeRolePolicyDocument"]["Statement"]]
     assert principals == ["sagemaker.amazonaws.com"]
 
 
 def test_notebook_exists_with_the_notebook_role(deployed: dict[str, str], aws) -> None:
     """moto keeps only the instance type and role of a template's notebook (the rest is checked in the template)."""
-    notebook = aws("sagemaker").describe_notebook_instance(NotebookInstanceName=deployed["NotebookName"])
+    notebook = aws("sagemaker").describe_notebook_instance(NotebookInstanceName=deployed[stack_names.NOTEBOOK_NAME])
     assert notebook["InstanceType"] == "ml.m5.4xlarge"
     role = aws("iam").get_role(RoleName=notebook["RoleArn"].split("/")[-1])["Role"]
     assert "NotebookRole" in role["RoleName"]

@@ -20,6 +20,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from infra import stack_names
 from infra.permissions import STACK_TAG
 from tests.aws_fixtures import cli_env_for_moto, moto_args
 from tests.infra.helpers import run_make
@@ -97,7 +98,7 @@ def test_destroy_removes_the_stack_and_keeps_the_retained_data(story: Story, cli
     assert story.status_after_destroy == "DELETE_COMPLETE"
     first = story.outputs[0]
     s3 = client("s3")
-    for output in ("DataBucketName", "ArtifactsBucketName"):
+    for output in (stack_names.DATA_BUCKET, stack_names.ARTIFACTS_BUCKET):
         s3.head_bucket(Bucket=first[output])
     repositories = client("ecr").describe_repositories()["repositories"]
     assert f"{STACK}-first" in [r["repositoryName"] for r in repositories]
@@ -110,9 +111,10 @@ def test_retained_buckets_are_found_by_the_stack_tag_and_name_their_key(story: S
         TagFilters=[{"Key": STACK_TAG, "Values": [STACK]}], ResourceTypeFilters=["s3"]
     )["ResourceTagMappingList"]
     arns = {mapping["ResourceARN"] for mapping in tagged}
-    assert {f"arn:aws:s3:::{first['DataBucketName']}", f"arn:aws:s3:::{first['ArtifactsBucketName']}"} <= arns
-    rule = client("s3").get_bucket_encryption(Bucket=first["DataBucketName"])["ServerSideEncryptionConfiguration"]
-    assert rule["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == first["KmsKeyArn"]
+    buckets = (first[stack_names.DATA_BUCKET], first[stack_names.ARTIFACTS_BUCKET])
+    assert {f"arn:aws:s3:::{bucket}" for bucket in buckets} <= arns
+    rule = client("s3").get_bucket_encryption(Bucket=buckets[0])["ServerSideEncryptionConfiguration"]
+    assert rule["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == first[stack_names.KMS_KEY]
 
 
 def test_moto_reports_the_destroy_as_failed_only_because_it_keeps_the_vpc(story: Story) -> None:
@@ -124,14 +126,22 @@ def test_moto_reports_the_destroy_as_failed_only_because_it_keeps_the_vpc(story:
 def test_deploy_again_with_the_same_settings_succeeds_with_fresh_resources(story: Story) -> None:
     first, second = story.outputs[0], story.outputs[1]
     assert sorted(first) == sorted(second)
-    for output in ("DataBucketName", "ArtifactsBucketName", "NotebookName", "KmsKeyArn"):
+    replaced = (stack_names.DATA_BUCKET, stack_names.ARTIFACTS_BUCKET, stack_names.NOTEBOOK_NAME, stack_names.KMS_KEY)
+    for output in replaced:
         assert second[output] != first[output], output
 
 
 def test_changing_network_mode_is_an_update_that_keeps_the_data(story: Story) -> None:
     assert story.update_status == "UPDATE_COMPLETE"
     before, after = story.outputs[1], story.outputs[2]
-    for output in ("DataBucketName", "ArtifactsBucketName", "KmsKeyArn", "RepositoryUri", "TrainingRoleArn"):
+    kept = (
+        stack_names.DATA_BUCKET,
+        stack_names.ARTIFACTS_BUCKET,
+        stack_names.KMS_KEY,
+        stack_names.REPOSITORY_URI,
+        stack_names.TRAINING_ROLE,
+    )
+    for output in kept:
         assert after[output] == before[output], output
 
 

@@ -7,7 +7,9 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from infra.app import build_app
 from infra.instance_types import AL2023_UNSUPPORTED_FAMILIES, DEFAULT_TRAINING_INSTANCE_TYPES, family
 from infra.lifecycle import MAX_CONTENT_CHARS
+from infra.permissions import STACK_TAG
 from infra.settings import InfraSettings, SettingsError
+from infra.stack_names import JOB_NAME_PREFIX, PROJECT
 from tests.infra.helpers import cli_context, nag_findings, of_type, only, role_statements, run_make, synthesize
 
 BAD = [
@@ -58,7 +60,7 @@ def test_defaults_are_the_documented_ones() -> None:
         network_mode="private",
         idle_stop_minutes=60,
         removal_policy="retain",
-        name_prefix="ray-on-sagemaker",
+        name_prefix=PROJECT,
         root_access=False,
         keep_images=20,
         checkpoint_days=30,
@@ -67,7 +69,7 @@ def test_defaults_are_the_documented_ones() -> None:
         training_instance_types=DEFAULT_TRAINING_INSTANCE_TYPES,
         restrict_default_security_group=True,
     )
-    assert settings.job_name_prefix == "ray-on-sagemaker-"
+    assert settings.job_name_prefix == f"{PROJECT}-"
 
 
 def test_context_strings_are_parsed_into_typed_values() -> None:
@@ -85,19 +87,20 @@ def test_a_bad_setting_fails_with_one_sentence_naming_it(key: str, value: str) -
     with pytest.raises(SettingsError) as raised:
         InfraSettings.from_context({key: value}.get)
     message = str(raised.value)
-    assert message.startswith(f"Setting {key} must be ")
-    assert message.endswith(".") and ". " not in message and "\n" not in message
+    assert message.startswith(f"{key} must be ")
+    assert ". " not in message and "\n" not in message and not message.endswith(".")
+    assert message.endswith((f", got '{value}'", f", got {value}")) or not value.strip(" ,"), message
 
 
 def test_the_app_refuses_to_build_with_a_bad_setting() -> None:
-    with pytest.raises(SettingsError, match="Setting networkMode must be one of private, direct, got 'public'."):
+    with pytest.raises(SettingsError, match="^networkMode must be one of private, direct, got 'public'$"):
         build_app({**cli_context(), "networkMode": "public"})
 
 
 def test_cdk_synth_exits_non_zero_and_prints_the_sentence(cli_env: dict[str, str], tmp_path) -> None:
     result = run_make("synth", cli_env, f"CDK_OUT={tmp_path}", "CDK_ARGS=-c volumeSizeGb=4")
     assert result.returncode != 0
-    assert "Error: Setting volumeSizeGb must be between 5 and 16384, got 4." in result.stderr
+    assert "Error: volumeSizeGb must be between 5 and 16384, got 4\n" in result.stderr
     assert "Traceback" not in result.stderr
     assert "end-of-life" not in result.stdout + result.stderr, "the CLI and jsii must run on the pinned Node 22"
 
@@ -111,7 +114,7 @@ def overridden(tmp_path_factory: pytest.TempPathFactory):
 def test_overrides_reach_the_notebook(overridden) -> None:
     resources = overridden.template.to_json()["Resources"]
     notebook = only(resources, "AWS::SageMaker::NotebookInstance")["Properties"]
-    assert {"Key": "ray-on-sagemaker:stack", "Value": "team-a"} in notebook["Tags"]
+    assert {"Key": STACK_TAG, "Value": "team-a"} in notebook["Tags"]
     assert (notebook["InstanceType"], notebook["VolumeSizeInGB"]) == ("ml.g5.xlarge", 100)
     assert (notebook["RootAccess"], notebook["DirectInternetAccess"]) == ("Enabled", "Enabled")
 
@@ -141,7 +144,7 @@ def test_destroy_policy_and_names_follow_the_settings(overridden) -> None:
     resources = overridden.template.to_json()["Resources"]
     assert {r["DeletionPolicy"] for r in of_type(resources, "AWS::S3::Bucket").values()} == {"Delete"}
     assert only(resources, "AWS::ECR::Repository")["Properties"]["RepositoryName"] == "team-a-training"
-    assert overridden.template.to_json()["Outputs"]["JobNamePrefix"]["Value"] == "team-a-"
+    assert overridden.template.to_json()["Outputs"][JOB_NAME_PREFIX]["Value"] == "team-a-"
 
 
 def test_direct_mode_is_excused_on_the_notebook_only_and_otherwise_nag_clean(overridden) -> None:

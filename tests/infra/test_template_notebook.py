@@ -103,6 +103,7 @@ def test_the_asset_holds_the_code_the_notebook_runs_and_nothing_else(synthesized
         "launcher/api.py",
         "container/stack_outputs.py",
         "container/tag.py",  # the launcher finds the image by its tag's shape
+        "container/image_file.py",
         "notebooks/prepare_notebook.sh",
         "notebooks/ray_on_sagemaker.ipynb",
     ):
@@ -110,7 +111,8 @@ def test_the_asset_holds_the_code_the_notebook_runs_and_nothing_else(synthesized
     tops = {name.split("/")[0] for name in files}
     folders = {"training", "launcher", "container", "infra", "notebooks", "examples"}
     assert tops == {"pyproject.toml", "README.md", *folders}
-    assert {name for name in files if name.startswith("infra/")} == {"infra/__init__.py", "infra/instance_types.py"}
+    infra = {"infra/__init__.py", "infra/instance_types.py", "infra/stack_names.py"}  # what the launcher imports
+    assert {name for name in files if name.startswith("infra/")} == infra
     assert not [name for name in files if "__pycache__" in name or name.startswith("container/Dockerfile")]
 
 

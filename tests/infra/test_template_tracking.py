@@ -2,6 +2,7 @@
 
 import pytest
 
+from infra import stack_names
 from infra.settings import InfraSettings, SettingsError
 from infra.tracking import ARTIFACTS_PREFIX, LOG_TO_MLFLOW, OPEN_UI
 from tests.infra.helpers import as_list, logical_id, of_type, only, role_statements, synthesize
@@ -42,17 +43,17 @@ def test_the_roles_use_this_one_app_only(resources: dict, role: str, actions: li
 
 
 def test_the_output_names_the_app(template, resources: dict) -> None:
-    assert template.to_json()["Outputs"]["MlflowArn"]["Value"] == _app_arn(resources)
+    assert template.to_json()["Outputs"][stack_names.MLFLOW_APP]["Value"] == _app_arn(resources)
 
 
 def test_mlflow_off_leaves_no_app_output_or_permission(tmp_path) -> None:
     resources = synthesize(tmp_path, mlflow="false").template.to_json()
     assert not of_type(resources["Resources"], "AWS::SageMaker::MlflowApp")
-    assert "MlflowArn" not in resources["Outputs"]
+    assert stack_names.MLFLOW_APP not in resources["Outputs"]
     assert "sagemaker-mlflow" not in str(resources["Resources"])
 
 
 def test_the_setting_is_a_boolean() -> None:
     assert InfraSettings.from_context({"mlflow": "false"}.get).mlflow is False
-    with pytest.raises(SettingsError, match="Setting mlflow must be true or false"):
+    with pytest.raises(SettingsError, match="^mlflow must be true or false"):
         InfraSettings.from_context({"mlflow": "maybe"}.get)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import boto3
 import pytest
 
+from infra import stack_names
 from tests.aws_fixtures import REGION
 from tests.infra.helpers import run_make
 from tests.launcher.helpers import IMAGE_TAG
@@ -21,7 +22,7 @@ def launcher_env(aws_env: dict[str, str], deployed: dict[str, str], tmp_path_fac
     outputs = work / "cdk-outputs.json"
     outputs.write_text(json.dumps({"ray-on-sagemaker": deployed}))
     image = work / "image-uri.txt"
-    image.write_text(f"{deployed['RepositoryUri']}:{IMAGE_TAG}\n")
+    image.write_text(f"{deployed[stack_names.REPOSITORY_URI]}:{IMAGE_TAG}\n")
     return {
         **aws_env,
         "AWS_EC2_METADATA_DISABLED": "true",

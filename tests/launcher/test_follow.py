@@ -9,7 +9,8 @@ import io
 import pytest
 from botocore.exceptions import ClientError
 
-from launcher.sagemaker_jobs.follow import LOG_GROUP, follow_job, host_of
+from infra.stack_names import TRAINING_LOG_GROUP
+from launcher.sagemaker_jobs.follow import follow_job, host_of
 from launcher.sagemaker_jobs.results import summary
 
 JOB = "ray-on-sagemaker-train-20261130050000"
@@ -50,7 +51,7 @@ class FakeService:
         return {"TrainingJobName": TrainingJobName, "TrainingJobStatus": status, "SecondaryStatus": secondary}
 
     def describe_log_streams(self, logGroupName, logStreamNamePrefix, nextToken="0") -> dict:  # noqa: N803
-        assert logGroupName == LOG_GROUP
+        assert logGroupName == TRAINING_LOG_GROUP
         if nextToken == "0":
             self._deliver_late_lines(logStreamNamePrefix)
         if not self.streams:

@@ -4,6 +4,7 @@ the data bucket, real training runs, the archives go up to the job's output path
 import json
 import re
 
+from infra import stack_names
 from launcher.sagemaker_jobs.metrics import METRICS
 from tests.infra.helpers import run_make
 
@@ -28,7 +29,9 @@ def test_local_executor_runs_the_same_job_and_reports_like_sagemaker(
 
     keys = {
         o["Key"]
-        for o in aws("s3").list_objects_v2(Bucket=deployed["ArtifactsBucketName"], Prefix=f"jobs/{name}/")["Contents"]
+        for o in aws("s3").list_objects_v2(
+            Bucket=deployed[stack_names.ARTIFACTS_BUCKET], Prefix=f"jobs/{name}/"
+        )["Contents"]
     }
     assert keys == {f"jobs/{name}/output/model.tar.gz", f"jobs/{name}/output/output.tar.gz"}
     for file in ("model.pth", "metrics.json"):

@@ -7,6 +7,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from infra import stack_names
 from launcher import api
 from launcher.errors import LauncherError
 from launcher.sagemaker_jobs.request import JobSpec
@@ -21,7 +22,7 @@ def empty_stack_outputs(deployed, aws, tmp_path_factory) -> str:
     """The deployed stack's outputs, but with a data bucket nothing was uploaded to."""
     aws("s3").create_bucket(Bucket="empty-data-bucket")
     path = tmp_path_factory.mktemp("empty") / "outputs.json"
-    path.write_text(json.dumps({"ray-on-sagemaker": {**deployed, "DataBucketName": "empty-data-bucket"}}))
+    path.write_text(json.dumps({"ray-on-sagemaker": {**deployed, stack_names.DATA_BUCKET: "empty-data-bucket"}}))
     return str(path)
 
 
@@ -88,7 +89,10 @@ def test_an_instance_type_the_account_cannot_use_is_the_services_answer_shortene
     jobs_before = session.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
     with pytest.raises(LauncherError) as refused:
         api.submit(
-            stack, JobSpec(instance_type="ml.p5.48xlarge"), image=f"{deployed['RepositoryUri']}:x", session=session
+            stack,
+            JobSpec(instance_type="ml.p5.48xlarge"),
+            image=f"{deployed[stack_names.REPOSITORY_URI]}:x",
+            session=session,
         )
     assert str(refused.value) == (
         "SageMaker refused the job (ResourceLimitExceeded: The account-level service limit 'ml.p5.48xlarge for "

@@ -10,6 +10,7 @@ import tarfile
 
 import pytest
 
+from infra import stack_names
 from launcher.sagemaker_jobs.metrics import METRICS
 from training.contract.metric_line import format_metrics
 from tests.infra.helpers import run_make
@@ -34,7 +35,7 @@ def submitted(launcher_env, data, record) -> tuple[str, dict, str]:
 
 
 def test_make_data_uploads_each_channel_then_skips_unchanged_files(data, launcher_env, deployed, aws) -> None:
-    bucket = deployed["DataBucketName"]
+    bucket = deployed[stack_names.DATA_BUCKET]
     keys = sorted(o["Key"] for o in aws("s3").list_objects_v2(Bucket=bucket)["Contents"])
     assert keys == [
         "testing/t10k-images-idx3-ubyte.gz",
@@ -51,11 +52,11 @@ def test_make_data_uploads_each_channel_then_skips_unchanged_files(data, launche
 def test_train_sends_one_request_with_everything_from_the_stack(submitted, deployed) -> None:
     stdout, request, name = submitted
     assert request["TrainingJobName"] == name
-    assert request["AlgorithmSpecification"]["TrainingImage"] == f"{deployed['RepositoryUri']}:{IMAGE_TAG}"
+    assert request["AlgorithmSpecification"]["TrainingImage"] == f"{deployed[stack_names.REPOSITORY_URI]}:{IMAGE_TAG}"
     assert "ContainerEntrypoint" not in request["AlgorithmSpecification"]  # the image's own entry point runs
-    assert request["RoleArn"] == deployed["TrainingRoleArn"]
+    assert request["RoleArn"] == deployed[stack_names.TRAINING_ROLE]
     channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in request["InputDataConfig"]}
-    assert channels == {c: f"s3://{deployed['DataBucketName']}/{c}/" for c in ("training", "testing")}
+    assert channels == {c: f"s3://{deployed[stack_names.DATA_BUCKET]}/{c}/" for c in ("training", "testing")}
     assert request["HyperParameters"] == {"epochs": "3", "learning-rate": "0.005", "program": "train"}
     assert request["RemoteDebugConfig"] == {"EnableRemoteDebug": True}  # make dashboard, by default
     assert f"make logs JOB={name}" in stdout
@@ -66,16 +67,16 @@ def test_train_sends_one_request_with_everything_from_the_stack(submitted, deplo
 
 def test_train_runs_on_spot_with_checkpoints_stopping_condition_and_the_stack_key(submitted, deployed) -> None:
     _, request, name = submitted
-    key = deployed["KmsKeyArn"]
+    key = deployed[stack_names.KMS_KEY]
     assert request["EnableManagedSpotTraining"] is True
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200}
     assert request["ResourceConfig"]["InstanceType"] == "ml.m5.4xlarge"
     assert request["ResourceConfig"]["InstanceCount"] == 1
     assert request["ResourceConfig"]["VolumeKmsKeyId"] == key  # ml.m5 trains on an EBS volume
     assert request["OutputDataConfig"]["KmsKeyId"] == key
-    assert request["OutputDataConfig"]["S3OutputPath"] == f"s3://{deployed['ArtifactsBucketName']}/jobs"
+    assert request["OutputDataConfig"]["S3OutputPath"] == f"s3://{deployed[stack_names.ARTIFACTS_BUCKET]}/jobs"
     checkpoints = request["CheckpointConfig"]["S3Uri"]
-    assert checkpoints.startswith(f"s3://{deployed['ArtifactsBucketName']}/checkpoints/ray-on-sagemaker-train-")
+    assert checkpoints.startswith(f"s3://{deployed[stack_names.ARTIFACTS_BUCKET]}/checkpoints/ray-on-sagemaker-train-")
 
 
 def test_train_tags_and_metric_definitions_match_real_metric_lines(submitted, deployed) -> None:
@@ -103,7 +104,7 @@ def test_jobs_status_and_logs_report_the_job_and_fetch_its_results(
             info.size = len(content)
             tar.addfile(info, io.BytesIO(content))
     aws("s3").put_object(
-        Bucket=deployed["ArtifactsBucketName"], Key=f"jobs/{name}/output/model.tar.gz", Body=archive.getvalue()
+        Bucket=deployed[stack_names.ARTIFACTS_BUCKET], Key=f"jobs/{name}/output/model.tar.gz", Body=archive.getvalue()
     )
     jobs = run_make("jobs", launcher_env)
     assert jobs.returncode == 0, jobs.stderr
@@ -139,7 +140,7 @@ def test_on_demand_with_a_warm_pool_on_instance_storage_sends_no_volume_key_and_
         600,
     )
     assert "VolumeKmsKeyId" not in resources
-    assert request["OutputDataConfig"]["KmsKeyId"] == deployed["KmsKeyArn"]
+    assert request["OutputDataConfig"]["KmsKeyId"] == deployed[stack_names.KMS_KEY]
     assert not request.get("EnableManagedSpotTraining")
     assert "RemoteDebugConfig" not in request
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}

@@ -17,6 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
+from infra import stack_names
 from infra.notebook import PROJECT_FILES
 from launcher.sagemaker_jobs.service_model import problems
 from tests.launcher.helpers import created_jobs
@@ -99,7 +100,7 @@ def test_in_sagemaker_mode_from_the_instances_copy_the_walkthrough_submits_both_
 ) -> None:
     project = notebook_instance_copy(tmp_path / "ray-on-sagemaker")
     assert not (project / "build").exists() and not (project / "cdk-outputs.json").exists()
-    repository = deployed["RepositoryUri"]
+    repository = deployed[stack_names.REPOSITORY_URI]
     manifest = '{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "layers": []}'
     ecr, name = session.client("ecr"), repository.split("/", 1)[1]
     ecr.put_image(repositoryName=name, imageManifest=manifest, imageTag=PUSHED_TAG)
@@ -114,7 +115,7 @@ def test_in_sagemaker_mode_from_the_instances_copy_the_walkthrough_submits_both_
     assert [request["HyperParameters"]["program"] for request in requests] == ["tune", "train"]
     for request in requests:
         assert request["AlgorithmSpecification"]["TrainingImage"] == f"{repository}:{PUSHED_TAG}"
-        assert request["RoleArn"] == deployed["TrainingRoleArn"] and problems(request) == []
+        assert request["RoleArn"] == deployed[stack_names.TRAINING_ROLE] and problems(request) == []
     assert text.count(" completed") == 2 and "has no heatmap.png in its results" in text  # moto runs nothing
     assert not (tmp_path / "runs" / "tune-here").exists()  # nothing trained on this machine
     assert "this stack has no MLflow App" in text  # the moto deploy leaves the App out (tests/aws_fixtures.py)

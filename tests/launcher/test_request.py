@@ -2,6 +2,7 @@
 
 import pytest
 
+from infra import stack_names
 from launcher.errors import LauncherError
 from launcher.stack.image import image_commit, image_uri
 from infra.instance_types import has_local_storage
@@ -114,8 +115,8 @@ def test_the_image_is_the_given_one_then_image_uri_then_the_recorded_one(tmp_pat
 
 
 def test_job_names_carry_the_stacks_prefix_and_leave_room_for_the_launch_time() -> None:
-    outputs = {key: "x" for key in ("Region", "DataBucketName", "ArtifactsBucketName", "TrainingRoleArn", "KmsKeyArn")}
-    stack = Stack.from_outputs("s", {**outputs, "RepositoryUri": "r", "JobNamePrefix": "ray-on-sagemaker-"})
+    outputs = {key: "x" for key in stack_names.ALWAYS}
+    stack = Stack.from_outputs("s", {**outputs, stack_names.JOB_NAME_PREFIX: "ray-on-sagemaker-"})
     assert base_job_name(stack, JobSpec(program="tune")) == "ray-on-sagemaker-tune"
     assert base_job_name(stack, JobSpec(job_name="ray-on-sagemaker-nightly")) == "ray-on-sagemaker-nightly"
     with pytest.raises(LauncherError, match="is longer than 45 characters: give a shorter --job-name"):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from infra import stack_names
 from launcher.stack.code_channel import pack_code
 from tests.infra.helpers import ROOT, run_make
 from tests.launcher.helpers import created_jobs
@@ -21,7 +22,7 @@ RAN = re.compile(r"running (ray-on-sagemaker-script-\d{17}) on this machine")
 def no_code_left_behind(deployed, aws):
     """The data bucket holds only make data's channels for the other tests once this module is done."""
     yield
-    s3, bucket = aws("s3"), deployed["DataBucketName"]
+    s3, bucket = aws("s3"), deployed[stack_names.DATA_BUCKET]
     for item in s3.list_objects_v2(Bucket=bucket, Prefix="code/").get("Contents", []):
         s3.delete_object(Bucket=bucket, Key=item["Key"])
 
@@ -34,7 +35,7 @@ def digest() -> str:
 @pytest.fixture(scope="module")
 def submitted(launcher_env, data, record, deployed, aws, digest) -> dict:
     """`make run … --no-wait` twice from an empty code prefix: both outputs and what reached moto each time."""
-    s3, bucket = aws("s3"), deployed["DataBucketName"]
+    s3, bucket = aws("s3"), deployed[stack_names.DATA_BUCKET]
     for item in s3.list_objects_v2(Bucket=bucket, Prefix=f"code/{digest}/").get("Contents", []):
         s3.delete_object(Bucket=bucket, Key=item["Key"])
     runs, requests = [], []
@@ -50,7 +51,7 @@ def test_run_sends_the_code_channel_and_program_script_with_the_scripts_argument
     (request,) = created_jobs(submitted["requests"][0])
     assert request["TrainingJobName"] == SUBMITTED.search(submitted["runs"][0])[1]
     channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in request["InputDataConfig"]}
-    bucket = deployed["DataBucketName"]
+    bucket = deployed[stack_names.DATA_BUCKET]
     assert channels == {
         "training": f"s3://{bucket}/training/",
         "testing": f"s3://{bucket}/testing/",
@@ -63,15 +64,15 @@ def test_run_sends_the_code_channel_and_program_script_with_the_scripts_argument
         "epochs": "1",
     }
     assert "ContainerEntrypoint" not in request["AlgorithmSpecification"]  # the image's entry point runs the script
-    assert request["RoleArn"] == deployed["TrainingRoleArn"] and request["EnableManagedSpotTraining"] is True
+    assert request["RoleArn"] == deployed[stack_names.TRAINING_ROLE] and request["EnableManagedSpotTraining"] is True
 
 
 def test_the_folder_goes_up_once_then_the_same_content_is_not_sent_again(submitted, deployed, aws, digest) -> None:
     first, second = submitted["runs"]
-    uri = f"s3://{deployed['DataBucketName']}/code/{digest}/"
+    uri = f"s3://{deployed[stack_names.DATA_BUCKET]}/code/{digest}/"
     assert "uploaded 1 of 1 files" in first and uri in first
     assert "unchanged: 1 files" in second and uri in second
-    listed = aws("s3").list_objects_v2(Bucket=deployed["DataBucketName"], Prefix=f"code/{digest}/")["Contents"]
+    listed = aws("s3").list_objects_v2(Bucket=deployed[stack_names.DATA_BUCKET], Prefix=f"code/{digest}/")["Contents"]
     assert [o["Key"] for o in listed] == [f"code/{digest}/search.py"]
     puts = [
         [r for r in run if r.get("method") == "PUT" and "/code/" in r.get("url", "")]
@@ -94,7 +95,9 @@ def test_run_with_the_local_executor_runs_the_script_end_to_end_on_motos_s3(
 
     keys = {
         o["Key"]
-        for o in aws("s3").list_objects_v2(Bucket=deployed["ArtifactsBucketName"], Prefix=f"jobs/{name}/")["Contents"]
+        for o in aws("s3").list_objects_v2(
+            Bucket=deployed[stack_names.ARTIFACTS_BUCKET], Prefix=f"jobs/{name}/"
+        )["Contents"]
     }
     assert keys == {f"jobs/{name}/output/model.tar.gz", f"jobs/{name}/output/output.tar.gz"}
     best, trials = tmp_path / name / "model" / "best.json", tmp_path / name / "output" / "trials.csv"

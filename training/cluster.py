@@ -10,6 +10,7 @@ import ray
 
 from training.contract import JobEnvironment
 from training.hosts import head_node, join_cluster, release_workers, wait_for_hosts
+from training.ray_last_lines import keep_last_lines
 from training.ray_record import write_record
 from training.sizing import node_resources
 from training.stopping import stop_on_sigterm
@@ -61,7 +62,8 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
         stack.callback(ray.shutdown)
         if several:
             stack.callback(release_workers, env)  # also those that joined when others never came
-        stack.callback(write_record, env.paths.output_data_dir, env.hosts)  # first, while every host is still in
+        last_lines = stack.enter_context(keep_last_lines())  # from the start: a host lost later leaves only these
+        stack.callback(write_record, env.paths.output_data_dir, env.hosts, last_lines)  # first, while every host is in
         if several:
             wait_for_hosts(env)
         yield

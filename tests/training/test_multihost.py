@@ -99,16 +99,32 @@ def _wait_for_leader(processes: Mapping[str, subprocess.Popen], job: Path, text:
         time.sleep(0.5)
 
 
-def _ray_actors(job: Path, host: str) -> str:
-    """The actor names in a host's own Ray worker logs (its private /tmp)."""
-    logs = (job / host / "tmp" / "ray").glob("session_*/logs/worker-*.out")
+def _ray_logs(job: Path, host: str, pattern: str) -> str:
+    """A host's own Ray log files (its private /tmp) that match pattern, as one text."""
+    logs = (job / host / "tmp" / "ray").glob(f"session_*/logs/{pattern}")
     return "".join(path.read_text(errors="replace") for path in logs)
 
 
+def _ray_actors(job: Path, host: str) -> str:
+    """The actor names in a host's own Ray worker logs."""
+    return _ray_logs(job, host, "worker-*.out")
+
+
+def _record(job: Path) -> Path:
+    """The leader's record of Ray (training/ray_record.py)."""
+    return job / "algo-1" / "opt_ml" / "output" / "data" / "ray"
+
+
 def _recorded_nodes(job: Path) -> dict[str, str]:
-    """Host -> state of every node in the leader's record of Ray (output/data/ray/nodes.json)."""
-    nodes = json.loads((job / "algo-1" / "opt_ml" / "output" / "data" / "ray" / "nodes.json").read_text())
+    """Host -> state of every node in the leader's record of Ray (nodes.json)."""
+    nodes = json.loads((_record(job) / "nodes.json").read_text())
     return {node["host"]: node["state"] for node in nodes}
+
+
+def _recorded_last_lines(job: Path, host: str) -> list[str]:
+    """What a host's Ray processes wrote, as the leader kept it (last_lines/<host>.log), without the prefixes."""
+    path = _record(job) / "last_lines" / f"{host}.log"
+    return [line.partition(": ")[2] for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def _nothing_left(hosts: SimulatedHosts, members: list[str]) -> None:
@@ -209,6 +225,9 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
     failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
     assert "algo-2" in failure or "198.51.100.12" in failure, failure
     assert _recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "DEAD"}, _log(tmp_path, "algo-1")[-3000:]
+    last_lines, own_logs = _recorded_last_lines(tmp_path, "algo-2"), _ray_logs(tmp_path, "algo-2", "*.*")
+    assert "Setting up process group for: env://" in "\n".join(last_lines), "the lost host's last lines are kept"
+    assert all(line in own_logs for line in last_lines), "and they are the lines that host wrote before it was lost"
     assert not (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").exists()
     _nothing_left(hosts, members)
 

@@ -39,6 +39,7 @@ def test_local_executor_runs_the_same_job_and_reports_like_sagemaker(
         assert path.is_file() and f"{file + ':':<13} {path}" in result.stdout
     record = tmp_path / name / "output" / "ray"  # Ray's record of the run (training/cluster/ray_record.py), unpacked
     assert [node["host"] for node in json.loads((record / "nodes.json").read_text())] == ["algo-1"]
+    assert "epoch=1 train_loss=" in (record / "last_lines" / "algo-1.log").read_text()  # the workers' lines, kept
     assert f"{'ray record:':<13} {record}/" in result.stdout  # its logs: see test_multihost.py (own network)
 
     # Nothing given: the job logged to a store in its own output folder, which came back with the results.

@@ -38,6 +38,7 @@ from training.programs.mnist import FILES, load_channel, write_idx
 CPUS_PER_HOST = {"SM_NUM_CPUS": "1", "SM_NUM_GPUS": "0"}
 QUICK = {"batch-size": "32", "log-interval": "5", "epochs": "1", "hosts-timeout": "300"}
 HOSTS_TIMEOUT_S = 20
+RECORD = Path("algo-1", "opt_ml", "output", "data", "ray")  # the leader's record of Ray (training/cluster/ray_record.py)
 
 
 @pytest.fixture(scope="module")
@@ -102,16 +103,22 @@ def _wait_for_leader(processes: Mapping[str, subprocess.Popen], job: Path, text:
         time.sleep(0.5)
 
 
-def _ray_actors(job: Path, host: str) -> str:
-    """The actor names in a host's own Ray worker logs (its private /tmp)."""
-    logs = (job / host / "tmp" / "ray").glob("session_*/logs/worker-*.out")
+def _ray_logs(job: Path, host: str, pattern: str = "worker-*.out") -> str:
+    """A host's own Ray log files (its private /tmp) matching pattern; by default its workers' stdout."""
+    logs = (job / host / "tmp" / "ray").glob(f"session_*/logs/{pattern}")
     return "".join(path.read_text(errors="replace") for path in logs)
 
 
 def _recorded_nodes(job: Path) -> dict[str, str]:
-    """Host -> state of every node in the leader's record of Ray (output/data/ray/nodes.json)."""
-    nodes = json.loads((job / "algo-1" / "opt_ml" / "output" / "data" / "ray" / "nodes.json").read_text())
+    """Host -> state of every node in the leader's record of Ray (nodes.json)."""
+    nodes = json.loads((job / RECORD / "nodes.json").read_text())
     return {node["host"]: node["state"] for node in nodes}
+
+
+def _recorded_last_lines(job: Path, host: str) -> list[str]:
+    """What a host's Ray processes wrote, as the leader kept it (last_lines/<host>.log), without the prefixes."""
+    path = job / RECORD / "last_lines" / f"{host}.log"
+    return [line.partition(": ")[2] for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def _nothing_left(hosts: SimulatedHosts, members: list[str]) -> None:
@@ -143,10 +150,10 @@ def test_train_on_two_hosts_runs_workers_on_both_and_writes_the_model_on_the_lea
     leader = _log(tmp_path, "algo-1")
     assert "on 2 host(s) with 2 CPU(s): 2 worker(s) x 1 CPU(s)" in leader and "all 2 hosts joined" in leader
     for host in members:
-        assert ":actor_name:RayTrainWorker" in _ray_actors(tmp_path, host), f"no Ray Train worker ran on {host}"
+        assert ":actor_name:RayTrainWorker" in _ray_logs(tmp_path, host), f"no Ray Train worker ran on {host}"
     assert "leaves: the leader's program has ended" in _log(tmp_path, "algo-2")
     assert _recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "ALIVE"}  # recorded before the release
-    assert list((tmp_path / "algo-1" / "opt_ml" / "output" / "data" / "ray" / "logs" / "algo-2").glob("raylet.*"))
+    assert list((tmp_path / RECORD / "logs" / "algo-2").glob("raylet.*"))
     keys = [item["Key"] for item in boto3.client("s3", **aws_settings()).list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert any(key.startswith(f"{tmp_path.name}/train/checkpoint_") for key in keys)
     _nothing_left(hosts, members)
@@ -169,7 +176,7 @@ def test_tune_on_two_hosts_runs_trials_on_both(hosts, small_digits, tmp_path):
     assert len(table) == 16 and set(table["status"]) == {"ok"}
     assert "on 2 host(s) with 2 CPU(s), 2 at a time" in _log(tmp_path, "algo-1")
     for host in members:
-        assert ":actor_name:ImplicitFunc" in _ray_actors(tmp_path, host), f"no trial ran on {host}"
+        assert ":actor_name:ImplicitFunc" in _ray_logs(tmp_path, host), f"no trial ran on {host}"
     _nothing_left(hosts, members)
 
 
@@ -212,6 +219,9 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
     failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
     assert "algo-2" in failure or "198.51.100.12" in failure, failure
     assert _recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "DEAD"}, _log(tmp_path, "algo-1")[-3000:]
+    last_lines, own_logs = _recorded_last_lines(tmp_path, "algo-2"), _ray_logs(tmp_path, "algo-2", "*.*")
+    assert "Setting up process group for: env://" in "\n".join(last_lines), "the lost host's last lines are kept"
+    assert all(line in own_logs for line in last_lines), "and they are the lines that host wrote before it was lost"
     assert not (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").exists()
     _nothing_left(hosts, members)
 

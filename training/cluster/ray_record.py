@@ -6,6 +6,8 @@ Under output/data/ray/ (so it reaches output.tar.gz, and `make logs` unpacks it)
   events.json   the cluster's events, as far as Ray reports them (often none without an autoscaler)
   logs/<host>/  each live node's Ray logs through Ray's log API, the last LOG_TAIL_LINES lines of each file,
                 at most LOG_FILE_BYTES per file and LOG_TOTAL_BYTES in all
+  last_lines/<host>.log  the last lines the host's Ray workers wrote, as the leader received them while the
+                host was alive (training/ray_last_lines.py): all that is left of a lost host's logs
   record.json   when it was written, how long it took, the caps, and what could not be recorded
 
 Everything goes through Ray's state and log API (the dashboard's, which ray[default] starts on the head;
@@ -22,11 +24,13 @@ import re
 import sys
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from training.cluster.network import address_of
+from training.cluster.ray_last_lines import LAST_LINES, LINE_CHARS, LastLines
 
 RECORD_FOLDER = "ray"
 RECORD_BUDGET_S = 30  # SageMaker's SIGKILL follows SIGTERM by 120 s; releasing and stopping the hosts need the rest
@@ -38,14 +42,14 @@ _LIST_LIMIT = 10_000
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def write_record(output_data_dir: Path, hosts: Iterable[str]) -> None:
+def write_record(output_data_dir: Path, hosts: Iterable[str], last_lines: LastLines) -> None:
     """Write Ray's record under output_data_dir/ray within RECORD_BUDGET_S; a failure is one warning line."""
     folder = output_data_dir / RECORD_FOLDER
     outcome: dict[str, Any] = {}
 
     def record() -> None:
         try:
-            outcome["missing"] = _record(folder, list(hosts))
+            outcome["missing"] = _record(folder, list(hosts), last_lines)
         except Exception as error:  # noqa: BLE001 - the record must never fail the job
             outcome["error"] = error
 
@@ -67,7 +71,7 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
-def _record(folder: Path, hosts: list[str]) -> list[str]:
+def _record(folder: Path, hosts: list[str], last_lines: LastLines) -> list[str]:
     """Write every part that Ray answers for; return the parts it did not."""
     import ray
     from ray.util import state
@@ -77,11 +81,12 @@ def _record(folder: Path, hosts: list[str]) -> list[str]:
     # This cluster's own address: without it the state API looks for one among every Ray on the machine.
     ask = {"address": ray.get_runtime_context().gcs_address, "timeout": _CALL_TIMEOUT_S}
     listing = {**ask, "detail": True, "limit": _LIST_LIMIT, "raise_on_missing_output": False}
-    host_of = {address_of(host): host for host in hosts}  # a job's hosts resolve by name (training/cluster/network.py)
+    host_of = _host_names(hosts)
     nodes = _attempt(problems, "nodes", lambda: [_plain(node) for node in state.list_nodes(**listing)]) or []
-    for node in nodes:  # one host needs no name service: its nodes are that host's
-        node["host"] = hosts[0] if len(hosts) == 1 else host_of.get(node.get("node_ip"))
+    for node in nodes:
+        node["host"] = host_of(node.get("node_ip"))
     _write(folder / "nodes.json", nodes)
+    _write_last_lines(folder / "last_lines", last_lines, host_of, problems)
     _write(
         folder / "actors.json",
         {
@@ -98,11 +103,34 @@ def _record(folder: Path, hosts: list[str]) -> list[str]:
             "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "seconds": round(time.monotonic() - started, 2),
             "log_caps": {"tail_lines": LOG_TAIL_LINES, "file_bytes": LOG_FILE_BYTES, "total_bytes": LOG_TOTAL_BYTES},
+            "last_lines_caps": {"lines_per_host": LAST_LINES, "line_chars": LINE_CHARS},
             "log_bytes": written,
             "not_recorded": problems,
         },
     )
     return sorted(problems)
+
+
+def _host_names(hosts: list[str]) -> Callable[[str | None], str | None]:
+    """The job's host name of a node address; one host needs no name service: every address is that host's."""
+    if len(hosts) == 1:
+        return lambda _address: hosts[0]
+    host_of = {address_of(host): host for host in hosts}  # a job's hosts resolve by name (training/cluster/network.py)
+    return host_of.get
+
+
+def _write_last_lines(
+    folder: Path, last_lines: LastLines, host_of: Callable[[str | None], str | None], problems: dict[str, str]
+) -> None:
+    """One file per host (by address when no host has it) of the lines its Ray workers wrote while alive."""
+    by_host: defaultdict[str, list[str]] = defaultdict(list)
+    for address, lines in last_lines.by_address().items():
+        by_host[_SAFE_NAME.sub("_", host_of(address) or address)] += lines
+    folder.mkdir(exist_ok=True)
+    for name, lines in by_host.items():
+        (folder / f"{name}.log").write_text("".join(f"{line}\n" for line in lines))
+    if last_lines.dropped:
+        problems["last lines"] = f"{last_lines.dropped} published batch(es) could not be read"
 
 
 def _attempt(problems: dict[str, str], what: str, call: Callable[[], Any]) -> Any:

@@ -14,6 +14,7 @@ import ray
 
 from training.contract.environment import JobEnvironment
 from training.cluster.hosts import head_node, join_cluster, release_workers, wait_for_hosts
+from training.cluster.ray_last_lines import keep_last_lines
 from training.cluster.ray_record import write_record
 from training.cluster.sizing import node_resources
 from training.cluster.stopping import stop_on_sigterm
@@ -65,7 +66,8 @@ def ray_cluster(env: JobEnvironment) -> Iterator[None]:
         stack.callback(ray.shutdown)
         if several:
             stack.callback(release_workers, env)  # also those that joined when others never came
-        stack.callback(write_record, env.paths.output_data_dir, env.hosts)  # first, while every host is still in
+        last_lines = stack.enter_context(keep_last_lines())  # from the start: a host lost later leaves only these
+        stack.callback(write_record, env.paths.output_data_dir, env.hosts, last_lines)  # first, while every host is in
         if several:
             wait_for_hosts(env)
         yield

@@ -1,6 +1,7 @@
 # Training on this machine: the reference job in a local SageMaker-shaped folder, and the benchmarks.
-# The multi-host tests and `make bench` simulate a job's hosts with network namespaces (ip netns, root).
-SYSTEM_PACKAGES += iproute2
+# The multi-host tests and `make bench` simulate a job's hosts with network namespaces (ip netns, root);
+# one test makes a host's raylet unreachable with nftables.
+SYSTEM_PACKAGES += iproute2 nftables
 
 ##@ Training: on this machine, no AWS
 .PHONY: demo bench

@@ -6,7 +6,7 @@ range, never the machine's own network), named algo-1, algo-2, ... in its own /e
 `unshare -m -u` with its own hostname and its own /opt/ml and /tmp bind-mounted from a folder of
 the test. An S3 server (moto) runs in a namespace of its own for the job's storage-path.
 Every process a host starts carries a marker variable, so the hosts' processes are found (and
-killed) by PID whatever Ray did with them. Needs root and iproute2.
+killed) by PID whatever Ray did with them. Needs root and iproute2 (and nftables for `raylet_unreachable`).
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ S3_ADDRESS = f"{SUBNET}.2"
 S3_PORT = 5000
 BUCKET = "ray-storage"
 _MARKER = "RAY_SM_SIMULATED_HOST"
+_BLOCK = "rs_unreachable"  # the nftables table of raylet_unreachable
 
 
 def _ip(*args: str) -> None:
@@ -146,6 +147,34 @@ class SimulatedHosts:
     def cut(self, host: str, connected: bool = False) -> None:
         """Unplug (or plug back) a host's network: its packets then vanish, as a dead instance's do."""
         _ip("link", "set", self.veth(host), "up" if connected else "down")
+
+    @contextlib.contextmanager
+    def raylet_unreachable(self, host: str) -> Iterator[None]:
+        """Until the block ends, drop what other hosts send to every port of a host's raylet, as when it hangs.
+
+        No task, lease or health check reaches that host's Ray node any more; what the host sends itself (its
+        entry point's calls to the leader's GCS on 6379) and the answers it gets still pass. nftables, in the
+        host's own network namespace.
+        """
+        ports = ", ".join(str(port) for port in self._listening_ports(host, "raylet"))
+        rules = f"table inet {_BLOCK} {{ chain input {{ type filter hook input priority 0; "
+        rules += f'iifname "eth0" tcp dport {{ {ports} }} drop; }}; }}'
+        subprocess.run(["ip", "netns", "exec", self.namespaces[host], "nft", "-f", "-"], input=rules, check=True,
+                       capture_output=True, text=True)
+        try:
+            yield
+        finally:
+            _ip("netns", "exec", self.namespaces[host], "nft", "delete", "table", "inet", _BLOCK)
+
+    def _listening_ports(self, host: str, program: str) -> list[int]:
+        """The TCP ports a program of a host listens on (`ss` in its namespace); an error when there are none."""
+        listing = subprocess.run(["ip", "netns", "exec", self.namespaces[host], "ss", "-Htlnp"], check=True,
+                                 capture_output=True, text=True).stdout
+        ports = sorted({int(line.split()[3].rsplit(":", 1)[1]) for line in listing.splitlines()
+                        if f'(("{program}",' in line})
+        if not ports:
+            raise RuntimeError(f"no {program} listens on {host}:\n{listing}")
+        return ports
 
     def close(self) -> None:
         for host in [*self.names, "s3"]:

@@ -274,7 +274,11 @@ def _dashboard(hosts: SimulatedHosts, path: str, token: str | None) -> tuple[int
     return int(status or 0), body
 
 
-def test_the_dashboard_shows_both_hosts_during_a_job_and_wants_the_token(hosts, tmp_path):
+def test_the_dashboard_shows_both_hosts_and_a_host_no_task_reaches_at_the_end_still_completes(
+    hosts, tmp_path, require_tool
+):
+    """At the end no release task could reach algo-2's raylet: its entry point still hears the end and exits 0."""
+    require_tool("nft")
     members = ["algo-1", "algo-2"]
     code = tmp_path / "code"
     code.mkdir()
@@ -293,10 +297,13 @@ def test_the_dashboard_shows_both_hosts_during_a_job_and_wants_the_token(hosts, 
 
     nodes = json.loads(answer[1])["data"]["result"]["result"]
     without_token, wrong_token = _dashboard(hosts, "/api/v0/nodes", None), _dashboard(hosts, "/api/v0/nodes", "x")
-    (tmp_path / "algo-1" / "opt_ml" / "output" / "data" / "go").touch()
-    codes = _finish(processes, 120)
+    with hosts.raylet_unreachable("algo-2"):
+        (tmp_path / "algo-1" / "opt_ml" / "output" / "data" / "go").touch()
+        codes = _finish(processes, 120)
 
     assert sorted(node["node_ip"] for node in nodes) == [hosts.address(host) for host in members]
     assert (without_token[0], wrong_token[0]) == (401, 403)
-    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:]
+    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:] + _log(tmp_path, "algo-2")[-2000:]
+    assert "leaves: the leader's program has ended" in _log(tmp_path, "algo-2")
+    assert not (tmp_path / "algo-2" / "opt_ml" / "output" / "failure").exists()
     _nothing_left(hosts, members)

@@ -5,6 +5,7 @@ namespaces on a bridge, own hostname, /opt/ml and /tmp, a moto S3 for the storag
 running the entry point on the SageMaker contract. Needs root and iproute2; says so and stops otherwise.
 Prints a table and writes bench/results/hosts-<time>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,6 @@ import numpy as np
 from bench.training import BATCH, EPOCHS, RESULTS, make_data, steady_epoch_seconds
 from tools.simulated_hosts import BUCKET, SimulatedHosts, lay_out_job, simulated_hosts
 from training.programs.mnist import load_channel
-
 
 JOINED = re.compile(r"all (\d+) hosts joined the Ray cluster in ([0-9.]+) s")
 # The cost of crossing hosts: the same two single-CPU workers on one host and on two, and the default plan.

@@ -3,6 +3,7 @@
 Ray's object store and the dataset all trials read from it are shared memory: RSS would count
 them once per process and hide exactly the saving the benchmark is meant to show.
 """
+
 from __future__ import annotations
 
 import threading

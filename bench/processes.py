@@ -3,6 +3,7 @@
 Ray's head processes (GCS, raylet, dashboard) are children of the job's driver and its
 workers are children of the raylet, so the tree holds exactly what the job costs the machine.
 """
+
 from __future__ import annotations
 
 import os

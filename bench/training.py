@@ -4,6 +4,7 @@ Every number comes from this one run on this machine, so the ratios compare like
 Jobs run as the image runs them (launcher.local.run: the entry point on a SageMaker-shaped
 folder). Prints a table and writes bench/results/training-<time>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,9 +25,9 @@ import torch
 
 from bench.memory import PeakMemory
 from bench.processes import cpu_seconds
+from training.contract.hyperparameters import Hyperparameters
 from training.contract.layout import entrypoint_command, layout
 from training.programs.demo_data import write_digits
-from training.contract.hyperparameters import Hyperparameters
 from training.programs.loop import Session, run_loop
 from training.programs.mnist import FILES, Digits, load_channel, write_idx
 

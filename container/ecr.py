@@ -4,6 +4,7 @@ ECR wants a 12-hour token from GetAuthorizationToken (what `aws ecr get-login-pa
 here with boto3 so that no AWS CLI is needed. Registries that are not ECR (a test's loopback registry,
 a public base image) are left alone: they need no login, or one the user has already done.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,9 +15,7 @@ import subprocess
 # one an image has: ImageDetail.imageManifestMediaType of DescribeImages (ECR API reference).
 DOCKER_V2_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
-_ECR_HOST = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$"
-)
+_ECR_HOST = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 
 
 def ecr_region(host: str) -> str | None:
@@ -43,7 +42,9 @@ def login(tool: str, hosts: list[str]) -> list[str]:
             continue
         subprocess.run(
             [tool, "login", "--username", "AWS", "--password-stdin", host],
-            input=ecr_password(region), text=True, check=True,
+            input=ecr_password(region),
+            text=True,
+            check=True,
         )
         done.append(host)
     return done

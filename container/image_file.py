@@ -2,6 +2,7 @@
 launcher run that image without asking ECR. Every command names it with `--image-file`; the Makefile's
 IMAGE_URI_FILE is checked equal to IMAGE_FILE by tests/infra/test_makefile.py.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

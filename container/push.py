@@ -6,6 +6,7 @@ record the pushed URI for `make train`.
 
 Runs from the repository root, which is the build context (.dockerignore lets in only what the image needs).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,11 @@ GPU_BUILD_ARGS = ("TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126",)
 # schema 2. podman and buildah write OCI unless told; docker with the containerd store adds provenance
 # and SBOM attestations, which turn the push into an OCI index.
 MANIFEST_FLAGS = {
-    "build": {"docker": ("--provenance=false", "--sbom=false"), "podman": ("--format", "docker"),
-              "buildah": ("--format", "docker")},
+    "build": {
+        "docker": ("--provenance=false", "--sbom=false"),
+        "podman": ("--format", "docker"),
+        "buildah": ("--format", "docker"),
+    },
     "push": {"podman": ("--format", "docker"), "buildah": ("--format", "docker")},
 }
 
@@ -60,8 +64,20 @@ def build_command(tool: str, uri: str, build_args: Sequence[str], extra: Sequenc
     """The build, the same for docker, podman and buildah but for the manifest flags."""
     flags = [flag for arg in build_args for flag in ("--build-arg", arg)]
     manifest = MANIFEST_FLAGS["build"].get(tool, ())
-    return [tool, "build", "--platform", PLATFORM, "--file", str(DOCKERFILE), *manifest, *flags, *extra,
-            "--tag", uri, "."]
+    return [
+        tool,
+        "build",
+        "--platform",
+        PLATFORM,
+        "--file",
+        str(DOCKERFILE),
+        *manifest,
+        *flags,
+        *extra,
+        "--tag",
+        uri,
+        ".",
+    ]
 
 
 def push_command(tool: str, uri: str, extra: Sequence[str]) -> list[str]:

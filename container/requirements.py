@@ -3,6 +3,7 @@
 The image installs exactly the `training` group, so the Ray and torch it runs are the versions the
 project tests locally, and pyproject.toml stays the only place that names them.
 """
+
 from __future__ import annotations
 
 import tomllib

@@ -4,6 +4,7 @@ The file maps stack names to their outputs: {"StackName": {"RepositoryUri": "...
 ids infra/stack_names.py defines.
 It is read here only: `make push-image` and the launcher (launcher/stack/outputs.py) both come through this module.
 """
+
 from __future__ import annotations
 
 import json

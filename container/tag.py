@@ -6,15 +6,15 @@ A tree with uncommitted changes would make that name a lie, so it is refused unl
 build gets a tag of its own (`<commit>-dirty-<UTC time>`) that can never pass for the commit's image,
 and never collides with another push in a repository whose tags are immutable.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 import subprocess
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
 
 BUILD_HASH_LENGTH = 8
 # Every tag `make push-image` gives (container/push.py): `<commit>[-dirty-<time>]-<build hash>[-gpu]`.
@@ -40,7 +40,7 @@ def image_tag(repo: Path, force: bool = False, now: datetime | None = None) -> s
             f"the working tree has uncommitted changes, so the image would not be commit {commit}:\n"
             f"{changes}\ncommit them, or run with FORCE=1 to push a '{commit}-dirty-...' image"
         )
-    return f"{commit}-dirty-{(now or datetime.now(timezone.utc)):%Y%m%d%H%M%S}"
+    return f"{commit}-dirty-{(now or datetime.now(UTC)):%Y%m%d%H%M%S}"
 
 
 def build_hash(base_image: str, build_args: Sequence[str]) -> str:

@@ -2,6 +2,7 @@
 
 All three take the same `build`, `push` and `login` arguments that `make push-image` uses.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -16,9 +17,7 @@ def docker_daemon_answers() -> bool:
     if not shutil.which("docker"):
         return False
     try:
-        return subprocess.run(
-            ["docker", "info"], capture_output=True, timeout=_DOCKER_INFO_TIMEOUT_S
-        ).returncode == 0
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=_DOCKER_INFO_TIMEOUT_S).returncode == 0
     except subprocess.TimeoutExpired:
         return False
 

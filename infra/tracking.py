@@ -9,6 +9,7 @@ Action names: the SageMaker SDK's MLflow policy for execution roles
 reads MLflow's client makes of experiments and runs (the actions as parliament's list of AWS actions names
 them; no model-registry or trace reads), and CreatePresignedMlflowAppUrl from botocore's SageMaker model.
 """
+
 from __future__ import annotations
 
 from aws_cdk import Aws, Stack

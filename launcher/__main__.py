@@ -1,4 +1,5 @@
 """`python -m launcher <verb>`: see launcher/cli.py."""
+
 import sys
 
 from launcher.cli import main

@@ -10,6 +10,7 @@ Your own program (what `make run` does): packed = pack_code(Path("job.py")); upl
 JobSpec(program="script", hyperparameters=script_hyperparameters(packed.entry_script, ["--epochs", "2"]),
 channels={"code": packed.uri(stack)}).
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,21 +20,20 @@ from typing import Any, TextIO
 import boto3
 
 from container.image_file import IMAGE_FILE
+from launcher.errors import LauncherError
 from launcher.local import stack_job
+from launcher.sagemaker_jobs import listing, results, tracking
 from launcher.sagemaker_jobs.follow import follow_job
-from launcher.sagemaker_jobs import listing
-from launcher.sagemaker_jobs import results, tracking
-from launcher.stack.session import connect
+from launcher.sagemaker_jobs.request import JobSpec, hyperparameters, script_hyperparameters
+from launcher.sagemaker_jobs.results import Fetched
+from launcher.sagemaker_jobs.send import require_data, send_request
+from launcher.sagemaker_jobs.trainer import job_request
 from launcher.stack import code_channel
 from launcher.stack.code_channel import Packed, pack_code
 from launcher.stack.data_upload import Uploaded, upload_channels
-from launcher.errors import LauncherError
 from launcher.stack.image import explicit_image, image_uri
-from launcher.sagemaker_jobs.request import JobSpec, hyperparameters, script_hyperparameters
-from launcher.sagemaker_jobs.results import Fetched
 from launcher.stack.outputs import Stack
-from launcher.sagemaker_jobs.send import require_data, send_request
-from launcher.sagemaker_jobs.trainer import job_request
+from launcher.stack.session import connect
 
 __all__ = [
     "Fetched",

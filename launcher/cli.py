@@ -10,6 +10,7 @@
 
 Every problem a user can fix ends the command with one sentence naming the next command, and exit 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,21 +21,21 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from training.contract.programs import SCRIPT
 from launcher import api
+from launcher.cli_flags import parser
+from launcher.errors import LauncherError, service_answer
+from launcher.local import folder_job
 from launcher.local.demo import run_demo
 from launcher.ray_clusters import anyscale
 from launcher.ray_clusters.program import env_vars
 from launcher.ray_clusters.ray_jobs import job_request, submit_and_follow
-from launcher.local import folder_job
 from launcher.sagemaker_jobs import dashboard, results
-from launcher.stack.session import NO_CREDENTIALS
-from launcher.cli_flags import parser
-from launcher.errors import LauncherError, service_answer
 from launcher.sagemaker_jobs.follow import status_text
 from launcher.sagemaker_jobs.listing import HEADER, row
 from launcher.sagemaker_jobs.request import JobSpec
 from launcher.stack.outputs import Stack
+from launcher.stack.session import NO_CREDENTIALS
+from training.contract.programs import SCRIPT
 
 EXIT_DETACHED = 130
 
@@ -195,7 +196,8 @@ def _logs(args: argparse.Namespace, _: list[str]) -> int:
 def _stop(args: argparse.Namespace, _: list[str]) -> int:
     api.stop(Stack.load(args.outputs, args.stack), args.job)
     print(
-        f"stopping {args.job}: SageMaker sends SIGTERM, the latest checkpoint is kept; watch: make status JOB={args.job}"
+        f"stopping {args.job}: SageMaker sends SIGTERM, the latest checkpoint is kept;",
+        f"watch: make status JOB={args.job}",
     )
     return 0
 

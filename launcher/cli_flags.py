@@ -2,6 +2,7 @@
 
 launcher/cli.py runs a verb with what this parser read.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,15 +12,19 @@ from container.image_file import IMAGE_FILE
 from infra.stack_names import OUTPUTS_FILE, PROJECT
 from launcher.ray_clusters.anyscale import BUILD, DEFAULT_MAX_RETRIES
 from launcher.ray_clusters.program import add_program_arguments
-from training.contract.programs import OURS
 from launcher.sagemaker_jobs import results
-from launcher.stack.code_channel import DEFAULT_LIMIT_MIB
 from launcher.sagemaker_jobs.dashboard import DASHBOARD_PORT
 from launcher.sagemaker_jobs.request import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_RUNTIME, EXECUTORS, MAX_KEEP_ALIVE
+from launcher.stack.code_channel import DEFAULT_LIMIT_MIB
+from training.contract.programs import OURS
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m launcher", description="Jobs on the deployed stack, on this machine and on other Ray clusters: the Make verbs' command line.")
+    top = argparse.ArgumentParser(
+        prog="python -m launcher",
+        description="Jobs on the deployed stack, on this machine and on other Ray clusters: the Make verbs' command "
+        "line.",
+    )
     verbs = top.add_subparsers(dest="verb", required=True, metavar="VERB")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--outputs", type=Path, default=OUTPUTS_FILE, help="the outputs file make deploy wrote")
@@ -77,10 +82,14 @@ def other_clusters(verbs: argparse._SubParsersAction) -> None:
     """ray-submit and anyscale-submit: our program or the user's script on a Ray cluster that is not SageMaker's."""
     program = argparse.ArgumentParser(add_help=False)
     add_program_arguments(program)
-    ray = verbs.add_parser("ray-submit", parents=[program], help="run train, tune or your script on a Ray cluster you run (Ray Jobs API)")
+    ray = verbs.add_parser(
+        "ray-submit", parents=[program], help="run train, tune or your script on a Ray cluster you run (Ray Jobs API)"
+    )
     ray.add_argument("--address", default="", help="the cluster's dashboard, e.g. http://HEAD:8265")
     ray.add_argument("--no-pins", action="store_true", help="use the cluster's packages, pin nothing")
-    anyscale = verbs.add_parser("anyscale-submit", parents=[program], help="run train, tune or your script as an Anyscale job")
+    anyscale = verbs.add_parser(
+        "anyscale-submit", parents=[program], help="run train, tune or your script as an Anyscale job"
+    )
     anyscale.add_argument("--name", help=f"the job's name (default {PROJECT}-<program or script>)")
     anyscale.add_argument("--compute-config", help="an Anyscale compute config, NAME[:VERSION] (default: the cloud's)")
     anyscale.add_argument("--image", default=None, help="the image to run (default: IMAGE_URI, else --image-file's)")
@@ -136,6 +145,4 @@ def job_flags(verb: argparse.ArgumentParser) -> None:
         default=True,
         help="let SSM sessions into the job's containers, for make dashboard (default: on)",
     )
-    verb.add_argument(
-        "--image-file", type=Path, default=IMAGE_FILE, help="where make push-image recorded the image"
-    )
+    verb.add_argument("--image-file", type=Path, default=IMAGE_FILE, help="where make push-image recorded the image")

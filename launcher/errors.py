@@ -1,4 +1,5 @@
 """The one kind of error a launcher user sees: a plain sentence that names the next command."""
+
 from __future__ import annotations
 
 from botocore.exceptions import ClientError

@@ -1,4 +1,5 @@
 """Fixtures every test folder may use."""
+
 import os
 import shutil
 import tempfile

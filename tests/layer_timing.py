@@ -4,6 +4,7 @@ Setup, call and teardown all count, so a module's shared fixture (a moto stack, 
 simulated hosts) is charged to the layer that asked for it. pytest's own `--durations` (in
 pyproject.toml's addopts) lists the slowest steps beside it.
 """
+
 from __future__ import annotations
 
 import collections

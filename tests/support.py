@@ -1,4 +1,5 @@
 """Helpers for tests that start a server of their own on loopback."""
+
 from __future__ import annotations
 
 import contextlib

@@ -3,6 +3,7 @@
 Cheap on purpose (no Ray, no AWS, no make run): the pages are parsed as text, the Makefile's targets
 are read from `Makefile` and `mk/*.mk`, and each `python -m MODULE` is looked up with importlib.
 """
+
 from __future__ import annotations
 
 import importlib.util

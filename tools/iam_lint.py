@@ -9,6 +9,7 @@ does not know fails the lint rather than passing unchecked.
 
 Usage: python -m tools.iam_lint TEMPLATE.json...   (prints each finding; exit status 1 when there are any)
 """
+
 from __future__ import annotations
 
 import json
@@ -113,7 +114,8 @@ def _naming_itself(document: Mapping[str, Any], kind: str, logical_id: str) -> M
         return document
     itself = {"Fn::GetAtt": [logical_id, "Arn"]}
     statements = [
-        {**statement, "Resource": itself} if statement.get("Resource", "*") == "*" and "NotResource" not in statement
+        {**statement, "Resource": itself}
+        if statement.get("Resource", "*") == "*" and "NotResource" not in statement
         else statement
         for statement in _as_list(document.get("Statement", []))
     ]

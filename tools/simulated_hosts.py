@@ -8,6 +8,7 @@ the test. An S3 server (moto) runs in a namespace of its own for the job's stora
 Every process a host starts carries a marker variable, so the hosts' processes are found (and
 killed) by PID whatever Ray did with them. Needs root and iproute2 (and nftables for `raylet_unreachable`).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -69,8 +70,11 @@ class SimulatedHosts:
             veth = f"rsv{self.tag}s" if host == "s3" else self.veth(host)
             _ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", namespace)
             _ip("link", "set", veth, "master", self.bridge, "up")
-            for command in (["link", "set", "lo", "up"], ["addr", "add", f"{address}/24", "dev", "eth0"],
-                            ["link", "set", "eth0", "up"]):
+            for command in (
+                ["link", "set", "lo", "up"],
+                ["addr", "add", f"{address}/24", "dev", "eth0"],
+                ["link", "set", "eth0", "up"],
+            ):
                 _ip("netns", "exec", namespace, "ip", *command)
             etc = Path("/etc/netns") / namespace
             etc.mkdir(parents=True, exist_ok=True)
@@ -83,7 +87,9 @@ class SimulatedHosts:
         log = (self.folder / "moto.log").open("wb")
         server = subprocess.Popen(
             ["ip", "netns", "exec", self.namespaces["s3"], moto, "-H", S3_ADDRESS, "-p", str(S3_PORT)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, _MARKER: f"{self.tag}/s3"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, _MARKER: f"{self.tag}/s3"},
         )
         self.servers.append(server)
         import boto3
@@ -96,7 +102,8 @@ class SimulatedHosts:
                 return
             except Exception:  # noqa: BLE001 - not answering yet
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_server did not start: {(self.folder / 'moto.log').read_text()[-2000:]}")
+                    log = (self.folder / "moto.log").read_text()[-2000:]
+                    raise RuntimeError(f"moto_server did not start: {log}") from None
                 time.sleep(0.2)
 
     def start(self, host: str, job: Path, extra_env: Mapping[str, str] | None = None) -> subprocess.Popen:
@@ -122,9 +129,29 @@ class SimulatedHosts:
         }
         log = (job / "entrypoint.log").open("wb")
         return subprocess.Popen(
-            ["ip", "netns", "exec", self.namespaces[host], "unshare", "-m", "-u", "--propagation", "private",
-             "sh", "-c", script, "sh", str(opt_ml), str(tmp), host, sys.executable],
-            stdout=log, stderr=subprocess.STDOUT, env=environ, cwd=REPOSITORY,
+            [
+                "ip",
+                "netns",
+                "exec",
+                self.namespaces[host],
+                "unshare",
+                "-m",
+                "-u",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script,
+                "sh",
+                str(opt_ml),
+                str(tmp),
+                host,
+                sys.executable,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environ,
+            cwd=REPOSITORY,
         )
 
     def processes(self, host: str) -> list[int]:
@@ -159,8 +186,13 @@ class SimulatedHosts:
         ports = ", ".join(str(port) for port in self._listening_ports(host, "raylet"))
         rules = f"table inet {_BLOCK} {{ chain input {{ type filter hook input priority 0; "
         rules += f'iifname "eth0" tcp dport {{ {ports} }} drop; }}; }}'
-        subprocess.run(["ip", "netns", "exec", self.namespaces[host], "nft", "-f", "-"], input=rules, check=True,
-                       capture_output=True, text=True)
+        subprocess.run(
+            ["ip", "netns", "exec", self.namespaces[host], "nft", "-f", "-"],
+            input=rules,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         try:
             yield
         finally:
@@ -168,10 +200,12 @@ class SimulatedHosts:
 
     def _listening_ports(self, host: str, program: str) -> list[int]:
         """The TCP ports a program of a host listens on (`ss` in its namespace); an error when there are none."""
-        listing = subprocess.run(["ip", "netns", "exec", self.namespaces[host], "ss", "-Htlnp"], check=True,
-                                 capture_output=True, text=True).stdout
-        ports = sorted({int(line.split()[3].rsplit(":", 1)[1]) for line in listing.splitlines()
-                        if f'(("{program}",' in line})
+        listing = subprocess.run(
+            ["ip", "netns", "exec", self.namespaces[host], "ss", "-Htlnp"], check=True, capture_output=True, text=True
+        ).stdout
+        ports = sorted(
+            {int(line.split()[3].rsplit(":", 1)[1]) for line in listing.splitlines() if f'(("{program}",' in line}
+        )
         if not ports:
             raise RuntimeError(f"no {program} listens on {host}:\n{listing}")
         return ports
@@ -181,7 +215,7 @@ class SimulatedHosts:
             self.kill(host)
         for server in self.servers:
             server.wait(timeout=30)
-        for host, namespace in self.namespaces.items():
+        for namespace in self.namespaces.values():
             with contextlib.suppress(subprocess.CalledProcessError):
                 _ip("netns", "delete", namespace)
             shutil.rmtree(Path("/etc/netns") / namespace, ignore_errors=True)

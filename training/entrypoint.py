@@ -3,6 +3,7 @@
 It reads the contract, runs train or tune, and turns a failure into what SageMaker expects:
 one sentence on stderr and in /opt/ml/output/failure, no model left behind, a non-zero exit.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,14 +14,14 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from training.cluster.gpu_check import check_gpus
+from training.cluster.network import prepare_network, use_job_token
+from training.cluster.stopping import stop_on_sigterm
 from training.contract.environment import JobEnvironment, JobPaths, read_environment, read_paths
+from training.contract.hyperparameters import Hyperparameters
 from training.contract.programs import PROGRAMS
 from training.errors import JobError, ScriptExited
-from training.cluster.gpu_check import check_gpus
-from training.contract.hyperparameters import Hyperparameters
-from training.cluster.network import prepare_network, use_job_token
 from training.programs.outputs import discard_model
-from training.cluster.stopping import stop_on_sigterm
 
 EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2

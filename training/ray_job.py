@@ -5,6 +5,7 @@ Joining that cluster first makes the entry point use it (training/cluster/sessio
 already joined) instead of starting a Ray of its own. The contract is the image's: the job's env vars
 say where data and outputs are (SM_BASE_DIR, SM_CHANNEL_TRAINING, ...) and how much to use (SM_NUM_CPUS).
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,9 +14,8 @@ from collections.abc import Sequence
 
 import ray
 
-from training.entrypoint import run_as
-
 from training.contract.programs import RAY_JOB_PROGRAMS
+from training.entrypoint import run_as
 
 
 def main(argv: Sequence[str]) -> int:

@@ -8,6 +8,7 @@ on any Ray cluster), so the same file runs with program=script, `make ray-submit
 
     python search.py --num-samples 8 --epochs 4          # with the SM_* variables set
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,11 +98,16 @@ def main() -> None:
     )
     grid = tuner.fit()
     best = grid.get_best_result()
-    print(f"best: {best.config} test_loss={best.metrics['test_loss']:.4f} test_accuracy={best.metrics['test_accuracy']:.4f}")
+    print(
+        f"best: {best.config} test_loss={best.metrics['test_loss']:.4f}",
+        f"test_accuracy={best.metrics['test_accuracy']:.4f}",
+    )
     args.output_dir.mkdir(parents=True, exist_ok=True)
     args.model_dir.mkdir(parents=True, exist_ok=True)
     grid.get_dataframe().to_csv(args.output_dir / "trials.csv", index=False)
-    (args.model_dir / "best.json").write_text(json.dumps({"config": best.config, "metrics": best.metrics}, default=str, indent=2))
+    (args.model_dir / "best.json").write_text(
+        json.dumps({"config": best.config, "metrics": best.metrics}, default=str, indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 JUPYTER = "https://localhost:8443"
 METADATA = "/opt/ml/metadata/resource-metadata.json"
@@ -85,7 +85,7 @@ def boot_time() -> datetime:
     """When the machine started, the idle clock's origin when no kernel or terminal ever ran."""
     with open("/proc/uptime", encoding="ascii") as uptime:
         seconds = float(uptime.read().split()[0])
-    return datetime.now(timezone.utc) - timedelta(seconds=seconds)
+    return datetime.now(UTC) - timedelta(seconds=seconds)
 
 
 def notebook_identity(metadata_path: str) -> tuple[str, str] | None:
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         report(str(problem), boto3, identity, args.reported_marker)
         return 1
     idle_for = timedelta(minutes=args.idle_minutes)
-    if identity is None or not is_idle(kernels, terminals, datetime.now(timezone.utc), idle_for, boot_time()):
+    if identity is None or not is_idle(kernels, terminals, datetime.now(UTC), idle_for, boot_time()):
         return 0
     name, region = identity
     boto3.client("sagemaker", region_name=region).stop_notebook_instance(NotebookInstanceName=name)

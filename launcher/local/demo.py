@@ -5,6 +5,7 @@
 Makes the digits data set in MNIST's format, lays out a SageMaker-shaped folder for each
 job under --root (cleared first, so every demo starts from scratch) and runs train, then tune.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -13,8 +14,8 @@ from pathlib import Path
 from launcher.local.run import local_store, run
 from training.contract.layout import layout
 from training.contract.programs import TRAIN, TUNE
-from training.tracking.mlflow_run import EXPERIMENT_NAME, TRACKING_URI
 from training.programs.demo_data import write_digits
+from training.tracking.mlflow_run import EXPERIMENT_NAME, TRACKING_URI
 
 # Settings that suit 1,437 training images: small batches, a higher rate, a few epochs.
 COMMON = {"batch-size": "32", "learning-rate": "0.01"}
@@ -51,4 +52,3 @@ def run_demo(root: Path) -> int:
         flush=True,
     )
     return 0
-

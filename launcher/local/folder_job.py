@@ -6,6 +6,7 @@ folder in `--local-data` as a channel of its name, or the digits when no `--data
 uploads them), and model/ and output/ land in jobs/<job-name>/ as `make logs` unpacks them there.
 The rest is the local executor's own (launcher/local/run.py): the same folder layout, the same entry point.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -15,15 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from training.contract.programs import SCRIPT
-from launcher.stack.code_channel import Packed
 from launcher.errors import LauncherError
 from launcher.local.run import run
-from training.contract.environment import FIRST_HOST
-from training.contract.layout import layout
 from launcher.sagemaker_jobs.metrics import final_metrics
 from launcher.sagemaker_jobs.request import JobSpec
 from launcher.sagemaker_jobs.results import Fetched, listed
+from launcher.stack.code_channel import Packed
+from training.contract.environment import FIRST_HOST
+from training.contract.layout import layout
+from training.contract.programs import SCRIPT
 from training.programs.demo_data import write_digits
 
 # What each archive SageMaker uploads holds: model.tar.gz the model folder, output.tar.gz output/data.

@@ -3,6 +3,7 @@
 The folder is laid out as SageMaker lays out /opt/ml (training/contract/layout.py); the entry point then
 runs with `SM_BASE_DIR` pointing there, so the code path is the one that runs in the image.
 """
+
 from __future__ import annotations
 
 import subprocess

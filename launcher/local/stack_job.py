@@ -5,6 +5,7 @@ image's entry point runs there (or the pushed image itself, with the container t
 chose), and model.tar.gz and output.tar.gz go up to the job's output path, where SageMaker puts them.
 The answer has DescribeTrainingJob's shape, so the end of a local job reads like a SageMaker one.
 """
+
 from __future__ import annotations
 
 import tarfile
@@ -17,11 +18,11 @@ from typing import Any
 import boto3
 
 from launcher.local.run import image_command, local_store, run
+from launcher.sagemaker_jobs.metrics import final_metrics
+from launcher.sagemaker_jobs.service_model import validate
 from training.contract.environment import FIRST_HOST
 from training.contract.layout import layout
 from training.tracking.mlflow_run import EXPERIMENT_NAME, TRACKING_URI
-from launcher.sagemaker_jobs.metrics import final_metrics
-from launcher.sagemaker_jobs.service_model import validate
 
 
 def run_request(

@@ -10,6 +10,7 @@ prints it. The image is the one `make push-image` recorded from the stack's ECR 
 (build/image-uri.txt): it holds training/ and every pin. Without one, Anyscale's default image runs
 the job and the pins (without Ray) go in as requirements.
 """
+
 from __future__ import annotations
 
 import argparse

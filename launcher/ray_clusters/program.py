@@ -4,6 +4,7 @@ A script runs as `python SCRIPT ARGS` in its own folder; train and tune run as
 `python -m training.ray_job PROGRAM ARGS` in a folder holding a copy of training/ only. Packages are
 the image's pins without Ray (the cluster's own Ray runs the job) plus the script's requirements.txt.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,10 +16,10 @@ from pathlib import Path
 from container.requirements import group_requirements
 from launcher.errors import LauncherError
 from launcher.stack.code_channel import ALWAYS_SKIPPED
+from training.contract.programs import RAY_JOB_PROGRAMS, TRAIN
 
 REPOSITORY = Path(__file__).resolve().parents[2]  # launcher/ray_clusters/ -> the repository
 EXCLUDES = ALWAYS_SKIPPED  # what `make run` never uploads either
-from training.contract.programs import RAY_JOB_PROGRAMS, TRAIN
 
 
 @dataclasses.dataclass(frozen=True)

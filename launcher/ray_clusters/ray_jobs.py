@@ -12,6 +12,7 @@ Token auth (Ray 2.60, docs/architecture.md): the dashboard refuses requests with
 sent when one is found where Ray's own tools look: RAY_AUTH_TOKEN, the file RAY_AUTH_TOKEN_PATH
 names, or ~/.ray/auth_token.
 """
+
 from __future__ import annotations
 
 import asyncio

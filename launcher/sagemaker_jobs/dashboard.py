@@ -1,7 +1,8 @@
 """`make dashboard JOB=<name>`: the Ray dashboard of a running job, on this machine, through AWS Systems Manager.
 
 SageMaker lets a job submitted with RemoteDebugConfig.EnableRemoteDebug (the launcher's default, see
-launcher/sagemaker_jobs/trainer.py) be reached over SSM: `aws ssm start-session --target sagemaker-training-job:<job>_algo-<n>`
+launcher/sagemaker_jobs/trainer.py) be reached over SSM:
+`aws ssm start-session --target sagemaker-training-job:<job>_algo-<n>`
 (https://docs.aws.amazon.com/sagemaker/latest/dg/train-remote-debugging.html). Its port-forwarding document,
 AWS-StartPortForwardingSession, brings the leader's dashboard (Ray's port 8265 on the leader's localhost)
 to a local port. The dashboard asks for the job's Ray token, which this module derives from
@@ -14,6 +15,7 @@ the stack grants only to its own notebook role (infra/remote_debug.py). What it 
 holds that permission gets a shell in the job's containers: an account that must not allow it turns
 it off per job, or denies sagemaker:CreateTrainingJob with the sagemaker:EnableRemoteDebug condition key.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,10 +24,9 @@ import subprocess
 from collections.abc import Sequence
 from typing import Any
 
-from training.contract.hyperparameters import Hyperparameters
-from training.cluster.network import job_token
-
 from launcher.errors import LauncherError
+from training.cluster.network import job_token
+from training.contract.hyperparameters import Hyperparameters
 
 DASHBOARD_PORT = 8265  # Ray's default dashboard port, which the job's head uses
 PORT_FORWARDING = "AWS-StartPortForwardingSession"

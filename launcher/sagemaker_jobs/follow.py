@@ -4,6 +4,7 @@ Status comes from DescribeTrainingJob (TrainingJobStatus and SecondaryStatus: St
 Training, Uploading...); logs from the CloudWatch group SageMaker writes training jobs to, one stream
 per host named `<job>/algo-N-<epoch>`, each followed from where it was last read.
 """
+
 from __future__ import annotations
 
 import sys

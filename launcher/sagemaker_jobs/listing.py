@@ -1,8 +1,9 @@
 """The stack's jobs as SageMaker knows them: one job's description, the recent ones, stopping one."""
+
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -42,7 +43,7 @@ def describe(sagemaker, name: str) -> dict[str, Any]:
 def row(job: dict[str, Any]) -> JobRow:
     start, end = job.get("TrainingStartTime") or job.get("CreationTime"), job.get("TrainingEndTime")
     if start is not None and end is None and job["TrainingJobStatus"] == "InProgress":
-        end = datetime.now(timezone.utc)
+        end = datetime.now(UTC)
     metrics = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
     return JobRow(
         name=job["TrainingJobName"],

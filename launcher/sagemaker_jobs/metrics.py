@@ -2,6 +2,7 @@
 
 They are training's own (training/contract/metric_line.py), the regexes of the line its loop prints.
 """
+
 from __future__ import annotations
 
 import re

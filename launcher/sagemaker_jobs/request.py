@@ -3,6 +3,7 @@
 Everything is checked here, before a client is built, so a typo fails in a second rather than after an
 instance has booted. Hyperparameters are validated by training's own parser, the one the job runs.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -10,12 +11,11 @@ import re
 from collections.abc import Sequence
 
 from infra.instance_types import INSTANCE_TYPE
-from training.contract.programs import PROGRAMS, SCRIPT, TRAIN
-from training.errors import JobError
-from training.contract.hyperparameters import SCRIPT_OWN, Hyperparameters, canonical_name, parse_pairs
-
 from launcher.errors import LauncherError
 from launcher.sagemaker_jobs.service_model import limit
+from training.contract.hyperparameters import SCRIPT_OWN, Hyperparameters, canonical_name, parse_pairs
+from training.contract.programs import PROGRAMS, SCRIPT, TRAIN
+from training.errors import JobError
 
 EXECUTORS = ("sagemaker", "local", "local-image")
 DEFAULT_INSTANCE_TYPE = "ml.m5.4xlarge"
@@ -24,7 +24,7 @@ DEFAULT_MAX_RUNTIME = 3600
 MAX_KEEP_ALIVE = limit("ResourceConfig.KeepAlivePeriodInSeconds", "max")
 # "The maximum value is 28 days" (StoppingCondition, SageMaker API reference); the model gives only min 1.
 MAX_RUNTIME = 28 * 24 * 3600
-# A job's name is `<base>-<UTC time to the millisecond>` (launcher/sagemaker_jobs/trainer.py), within TrainingJobName's maximum.
+# A job's name is `<base>-<UTC time to the millisecond>` (sagemaker_jobs/trainer.py), within TrainingJobName's maximum.
 STAMP_DIGITS = len("YYYYmmddHHMMSSfff")
 MAX_BASE_NAME = limit("TrainingJobName", "max") - 1 - STAMP_DIGITS
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
@@ -44,7 +44,7 @@ class JobSpec:
     job_name: str | None = None
     keep_alive: int = 0
     executor: str = "sagemaker"
-    # SSM sessions into the job's containers (make dashboard); see launcher/sagemaker_jobs/dashboard.py for why it is on by default.
+    # SSM sessions into the job's containers (make dashboard); sagemaker_jobs/dashboard.py says why it is on by default.
     remote_debug: bool = True
     # Channels beside the data bucket's training and testing: name -> S3 prefix (make run's `code`).
     channels: dict[str, str] = dataclasses.field(default_factory=dict)

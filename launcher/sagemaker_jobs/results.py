@@ -1,5 +1,6 @@
 """A finished job's report and artifacts: final metrics, billable time and spot saving, then
 model.tar.gz and output.tar.gz downloaded and unpacked into jobs/<job-name>/."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from training.contract.programs import SCRIPT
-from training.cluster.ray_record import RECORD_FOLDER
 
 from launcher.sagemaker_jobs.warm_pool import warm_pool_line
+from training.cluster.ray_record import RECORD_FOLDER
+from training.contract.programs import SCRIPT
 
 DEFAULT_JOBS_DIR = Path("jobs")
 # What training/ writes: the model folder (model.tar.gz) and the output data folder (output.tar.gz).
@@ -54,7 +55,8 @@ def summary(job: dict[str, Any]) -> list[str]:
         lines.append(f"billable seconds: {billable * count}" + (f" ({count} x {billable} s)" if count > 1 else ""))
     if billable is not None and training and job.get("EnableManagedSpotTraining"):
         lines.append(
-            f"managed spot training saved {100 * (1 - billable / training):.0f}% (billable {billable} s of {training} s)"
+            f"managed spot training saved {100 * (1 - billable / training):.0f}%"
+            f" (billable {billable} s of {training} s)"
         )
     return lines + _warm_pool(job)
 

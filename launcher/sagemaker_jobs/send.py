@@ -1,4 +1,5 @@
 """Sending the job to SageMaker: checks that would otherwise fail after an instance booted, then one request."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,10 +7,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError, NoCredentialsError
 
-from launcher.stack.session import NO_CREDENTIALS
 from launcher.errors import LauncherError, service_answer
-from launcher.stack.outputs import Stack
 from launcher.sagemaker_jobs.trainer import CHANNELS, channel_uri
+from launcher.stack.outputs import Stack
+from launcher.stack.session import NO_CREDENTIALS
 
 
 def require_data(stack: Stack, session: boto3.Session) -> None:
@@ -29,7 +30,7 @@ def require_data(stack: Stack, session: boto3.Session) -> None:
 
 
 def send_request(request: dict[str, Any], session: boto3.Session) -> str:
-    """Send the CreateTrainingJob request as it was built and checked (launcher/sagemaker_jobs/trainer.py); return the job's name.
+    """Send the CreateTrainingJob request as built and checked (sagemaker_jobs/trainer.py); return the job's name.
 
     A rejected request (an instance type the account cannot use, a quota of 0, a denied action) comes
     back as the service's answer in one line; SageMaker then has created nothing.

@@ -5,6 +5,7 @@ member's `max`, `pattern` or `enum` (botocore/validate.py): SageMaker checks tho
 the launcher has spent its time. This walks the operation's input shape generically, so members other
 engineers add to the request (MlflowConfig, RemoteDebugConfig, ...) are checked by the same rules.
 """
+
 from __future__ import annotations
 
 import functools

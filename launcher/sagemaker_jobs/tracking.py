@@ -10,15 +10,15 @@ Environment is visible to anyone who may describe the job.
 ModelTrainer 1.27 has no MlflowConfig parameter; launcher/sagemaker_jobs/trainer.py adds `mlflow_config` to the request
 it builds, filled with the job's final name.
 """
+
 from __future__ import annotations
 
 import re
 
-from training.contract.environment import IMAGE_VARIABLE
-from training.tracking.mlflow_run import EXPERIMENT_NAME, TRACKING_URI
-
 from launcher.errors import LauncherError
 from launcher.sagemaker_jobs.request import JobSpec
+from training.contract.environment import IMAGE_VARIABLE
+from training.tracking.mlflow_run import EXPERIMENT_NAME, TRACKING_URI
 
 OFF = "none"
 # botocore's MlFlowResourceArn (CreateTrainingJob's MlflowConfig.MlflowResourceArn).

@@ -6,25 +6,26 @@ location and key comes from the stack. `make run`'s script reaches the job as on
 from which the entry point runs it. The SDK is imported here only, as it takes seconds to load and the
 other verbs do not need it.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
 from infra.instance_types import has_local_storage
 from infra.stack_names import PROJECT
-from launcher.stack.image import image_commit
-from launcher.sagemaker_jobs.metrics import METRICS
 from launcher.errors import LauncherError
+from launcher.sagemaker_jobs.metrics import METRICS
 from launcher.sagemaker_jobs.request import MAX_BASE_NAME, STAMP_DIGITS, JobSpec
 from launcher.sagemaker_jobs.service_model import validate
-from launcher.stack.outputs import Stack
 from launcher.sagemaker_jobs.tracking import environment, mlflow_config, tracking_uri
+from launcher.stack.image import image_commit
+from launcher.stack.outputs import Stack
 
 CHANNELS = ("training", "testing")
 OUTPUT_PREFIX = "jobs"
@@ -58,7 +59,7 @@ def job_request(stack: Stack, image: str, spec: JobSpec, session: boto3.Session)
     """
     from sagemaker.core.helper.iam_role_resolver import RoleValidationError
 
-    launched = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:STAMP_DIGITS]
+    launched = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:STAMP_DIGITS]
     mlflow = tracking_uri(spec, stack.mlflow_arn)
     try:
         request = _trainer(stack, image, spec, session, launched, mlflow)._create_training_job_args(boto3=True)
@@ -66,7 +67,7 @@ def job_request(stack: Stack, image: str, spec: JobSpec, session: boto3.Session)
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise LauncherError(f"the SageMaker SDK refused the job ({first}): check the flags and the stack") from None
     request["TrainingJobName"] = f"{base_job_name(stack, spec)}-{launched}"
-    # ModelTrainer 1.27 has no MlflowConfig parameter; the request is ours to complete (launcher/sagemaker_jobs/tracking.py).
+    # ModelTrainer 1.27 has no MlflowConfig parameter; the request is ours to complete (sagemaker_jobs/tracking.py).
     tracking = mlflow_config(mlflow, spec, request["TrainingJobName"])
     if tracking is not None:
         request["MlflowConfig"] = tracking

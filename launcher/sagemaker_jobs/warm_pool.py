@@ -4,6 +4,7 @@ SageMaker keeps a warm pool only within the account's warm-pool quota, which is 
 instance type ("Request a warm pool quota increase", SageMaker developer guide, train-warm-pools-resource-limits):
 on a new account --keep-alive keeps nothing and says nothing. WarmPoolStatus (API reference) tells.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,9 +24,12 @@ def warm_pool_line(job: dict[str, Any]) -> str | None:
     count = resources.get("InstanceCount", 1)
     retained = pool.get("ResourceRetainedBillableTimeInSeconds")
     billed = f"; billed {retained * count} instance-seconds kept warm" if retained is not None else ""
-    return _STATES.get(pool["Status"], "warm pool {status}").format(
-        status=pool["Status"], keep_alive=keep_alive, reused_by=pool.get("ReusedByJob", "another job")
-    ) + billed
+    return (
+        _STATES.get(pool["Status"], "warm pool {status}").format(
+            status=pool["Status"], keep_alive=keep_alive, reused_by=pool.get("ReusedByJob", "another job")
+        )
+        + billed
+    )
 
 
 def _not_kept(job: dict[str, Any], instance_type: str) -> str:

@@ -10,6 +10,7 @@ SageMaker's File mode lays out the very same tree in /opt/ml/input/data/code and
 the script from there. The key is the content: a folder uploaded before is not sent again, and a
 half-finished upload is completed by the next run.
 """
+
 from __future__ import annotations
 
 import dataclasses

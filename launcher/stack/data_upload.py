@@ -5,6 +5,7 @@ flat or in `training/` and `testing/` subfolders, parsed first with training's o
 file fails here and not in a job. A file whose SHA-256 matches the object's recorded one is skipped
 (the ETag of a KMS-encrypted object is not its MD5, so the checksum travels as object metadata).
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -6,6 +6,7 @@ repository whose tag `make push-image` made (container/tag.py), by its push time
 gets the project without build/, so the last is how it finds the image (its role may DescribeImages on
 the repository: infra/permissions.py PUSH_IMAGES).
 """
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,7 @@ from launcher.stack.outputs import Stack
 ENV_VAR = "IMAGE_URI"
 
 
-def image_uri(
-    stack: Stack, session: boto3.Session, explicit: str | None = None, image_file: Path = IMAGE_FILE
-) -> str:
+def image_uri(stack: Stack, session: boto3.Session, explicit: str | None = None, image_file: Path = IMAGE_FILE) -> str:
     """The image to run: explicit, then IMAGE_URI, then the recorded URI, then the repository's newest push."""
     given = explicit_image(explicit)
     if given:

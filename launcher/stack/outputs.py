@@ -3,6 +3,7 @@
 From the outputs file `make deploy` writes (read by container/stack_outputs.py, the one reader of that
 file), or, when there is none, from CloudFormation's DescribeStacks for the stack's name.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,8 +15,8 @@ from botocore.exceptions import ClientError, NoCredentialsError
 
 from container.stack_outputs import OutputsError, stack_outputs
 from infra import stack_names
-from launcher.stack.session import NO_CREDENTIALS, connect
 from launcher.errors import LauncherError, service_answer
+from launcher.stack.session import NO_CREDENTIALS, connect
 
 # Output id of each field (infra/stack.py declares them, docs/stack.md documents them).
 _OUTPUTS = {

@@ -3,6 +3,7 @@
 boto3 resolves credentials lazily, so without this check the first sign of a missing profile
 would be a traceback from deep inside the SageMaker SDK.
 """
+
 from __future__ import annotations
 
 import boto3

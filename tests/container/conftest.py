@@ -3,6 +3,7 @@
 Everything lives in temporary folders made here and removed at the end: no Docker daemon, no
 /var/lib/containers, no network but loopback (and PyPI for the build's pip, as on a user's machine).
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,12 @@ def _overlay_mounts(scratch: Path) -> bool:
     for name in ("lower", "upper", "work", "merged"):
         (scratch / name).mkdir(parents=True)
     options = f"lowerdir={scratch}/lower,upperdir={scratch}/upper,workdir={scratch}/work"
-    mounted = subprocess.run(["mount", "-t", "overlay", "overlay", "-o", options, str(scratch / "merged")],
-                             capture_output=True).returncode == 0
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "overlay", "overlay", "-o", options, str(scratch / "merged")], capture_output=True
+        ).returncode
+        == 0
+    )
     if mounted:
         subprocess.run(["umount", str(scratch / "merged")], check=True)
     shutil.rmtree(scratch)
@@ -47,8 +52,12 @@ def buildah(require_tool: Callable[[str], str], tmp_path_factory: pytest.TempPat
     (home / "storage.conf").write_text(
         f'[storage]\ndriver = "{driver}"\ngraphroot = "{home}/storage"\nrunroot = "{home}/run"\n'
     )
-    env = {**os.environ, "CONTAINERS_STORAGE_CONF": str(home / "storage.conf"),
-           "BUILDAH_ISOLATION": "chroot", "BUILDAH_LAYERS": "true"}
+    env = {
+        **os.environ,
+        "CONTAINERS_STORAGE_CONF": str(home / "storage.conf"),
+        "BUILDAH_ISOLATION": "chroot",
+        "BUILDAH_LAYERS": "true",
+    }
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(["buildah", *args], env=env, capture_output=True, text=True, check=check)
@@ -89,7 +98,9 @@ def torch_wheels_folder() -> Path:
     version = pin.partition("==")[2]
     listing = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True).stdout
     settings = [line.partition("=") for line in listing.splitlines()]  # e.g. global.find-links='/opt/wheels'
-    folders = {folder for key, _, value in settings if key.endswith("find-links") for folder in value.strip("'").split()}
+    folders = {
+        folder for key, _, value in settings if key.endswith("find-links") for folder in value.strip("'").split()
+    }
     for folder in sorted(folders):
         if any(Path(folder).glob(f"torch-{version}+cpu-cp311-*.whl")):
             return Path(folder)
@@ -106,8 +117,9 @@ def base_image(buildah: Callable, require_tool: Callable[[str], str]) -> str:
     require_tool("mmdebstrap")
     container = buildah("from", "scratch").stdout.strip()
     root = buildah("mount", container).stdout.strip()
-    subprocess.run(["mmdebstrap", "--quiet", "--variant=apt", f"--include={BASE_PACKAGES}", "bookworm", root],
-                   check=True)
+    subprocess.run(
+        ["mmdebstrap", "--quiet", "--variant=apt", f"--include={BASE_PACKAGES}", "bookworm", root], check=True
+    )
     buildah("umount", container)
     buildah("commit", "--quiet", "--rm", container, TEST_BASE)
     return TEST_BASE
@@ -117,8 +129,13 @@ def base_image(buildah: Callable, require_tool: Callable[[str], str]) -> str:
 def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The working tree as a fresh one-commit repository, so the push sees a clean tree and a known commit."""
     copy = tmp_path_factory.mktemp("repo")
-    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for name in filter(None, listing.split("\0")):
         if (ROOT / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)

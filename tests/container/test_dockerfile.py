@@ -1,4 +1,5 @@
 """The Dockerfile is lint-clean and installs exactly the project's training pins (no image is built here)."""
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ def test_dockerfile_installs_the_generated_requirements_in_a_closed_venv_under_t
     assert "COPY build/image/requirements.txt /tmp/requirements.txt" in text
     assert re.search(r"pip install [^\n]*-r /tmp/requirements\.txt", text)
     assert "==" not in text, "pins belong in pyproject.toml, not in the Dockerfile"
-    assert "python3 -m venv \"$VIRTUAL_ENV\"" in text and "system-site-packages" not in text
+    assert 'python3 -m venv "$VIRTUAL_ENV"' in text and "system-site-packages" not in text
     assert re.search(r"apt-get install [^\n]*\btini\b", text)
     entrypoint = re.search(r"^ENTRYPOINT (.+)$", text, re.MULTILINE)
     assert entrypoint and json.loads(entrypoint[1]) == ["tini", "--", "train"]

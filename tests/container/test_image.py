@@ -6,6 +6,7 @@ the same Makefile target from a stand-in made in conftest.py: Debian 12 with its
 Jobs run as `docker run IMAGE train` would: in a PID namespace of their own (buildah's chroot isolation
 makes none, so `unshare` does, inside the container), with the image's ENTRYPOINT as PID 1.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from infra import stack_names
 from container.requirements import group_requirements
+from infra import stack_names
 from tests.container.conftest import torch_wheels_folder
 
 REPOSITORY = "ray-on-sagemaker"
@@ -46,11 +47,24 @@ def make_push_image(repo: Path, buildah: Callable, outputs: Path, base: str) -> 
     mounts = f" -v {wheels}:{wheels}:ro -v {pip_conf}:/etc/pip.conf:ro"
     mounts += f" -v {CA_BUNDLE}:{CA_BUNDLE}:ro" if Path(CA_BUNDLE).exists() else ""
     return subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", "push-image", f"PY={sys.executable}",
-         "CONTAINER_TOOL=buildah", f"STACK_OUTPUTS={outputs}", f"BASE_IMAGE={base}",
-         f"IMAGE_BUILD_ARGS=--build-arg TORCH_INDEX_URL={mounts}",
-         "IMAGE_PUSH_ARGS=--tls-verify=false --disable-compression"],
-        cwd=repo, env=buildah.env, capture_output=True, text=True, timeout=PUSH_TIMEOUT_S,
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.installed",
+            "push-image",
+            f"PY={sys.executable}",
+            "CONTAINER_TOOL=buildah",
+            f"STACK_OUTPUTS={outputs}",
+            f"BASE_IMAGE={base}",
+            f"IMAGE_BUILD_ARGS=--build-arg TORCH_INDEX_URL={mounts}",
+            "IMAGE_PUSH_ARGS=--tls-verify=false --disable-compression",
+        ],
+        cwd=repo,
+        env=buildah.env,
+        capture_output=True,
+        text=True,
+        timeout=PUSH_TIMEOUT_S,
     )
 
 
@@ -78,13 +92,15 @@ def registry_get(url: str, accept: str = "*/*", method: str = "GET") -> urllib.r
 def test_push_records_a_docker_v2_manifest_tagged_with_commit_and_build_hash(
     pushed: str, repo_copy: Path, registry: str
 ) -> None:
-    commit = subprocess.run(["git", "-C", str(repo_copy), "rev-parse", "--short=12", "HEAD"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(repo_copy), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert re.fullmatch(rf"{registry}/{REPOSITORY}:{commit}-[0-9a-f]{{8}}", pushed)
     tag = pushed.rpartition(":")[2]
     # Asked for either kind, the registry answers with the kind it stores.
-    accept = ", ".join(["application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-                        DOCKER_V2_MANIFEST])
+    accept = ", ".join(
+        ["application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json", DOCKER_V2_MANIFEST]
+    )
     answer = registry_get(f"http://{registry}/v2/{REPOSITORY}/manifests/{tag}", accept)
     manifest = json.load(answer)
     assert answer.headers["Content-Type"] == manifest["mediaType"] == DOCKER_V2_MANIFEST
@@ -120,16 +136,19 @@ def container(pulled: str, buildah: Callable) -> Iterator[str]:
 def as_pid_1(buildah: Callable, container: str, job: Path | None, argv: list[str]) -> list[str]:
     """The buildah command that runs argv as PID 1 of a new PID namespace, /opt/ml bound to `job`."""
     volume = ["--volume", f"{job}:/opt/ml"] if job else []
-    return ["buildah", "run", "--cap-add", "CAP_SYS_ADMIN", *volume, "--env", "SM_NUM_CPUS=2", container, "--",
-            "unshare", "--pid", "--fork", "--mount-proc", *argv]
+    run = ["buildah", "run", "--cap-add", "CAP_SYS_ADMIN", *volume, "--env", "SM_NUM_CPUS=2", container]
+    return [*run, "--", "unshare", "--pid", "--fork", "--mount-proc", *argv]
 
 
 def test_pulled_image_has_one_torch_the_pinned_numpy_and_train_on_path(container: str, buildah: Callable) -> None:
     pins = dict(r.split("==") for r in group_requirements(ROOT / "pyproject.toml"))
-    script = ("import numpy, ray, sys, torch; print(ray.__version__, torch.__version__.split('+')[0], "
-              "numpy.__version__, torch.__file__, numpy.__file__, sys.base_prefix)")
+    script = (
+        "import numpy, ray, sys, torch; print(ray.__version__, torch.__version__.split('+')[0], "
+        "numpy.__version__, torch.__file__, numpy.__file__, sys.base_prefix)"
+    )
     ray_version, torch_version, numpy_version, torch_file, numpy_file, base_prefix = buildah(
-        "run", container, "--", "python", "-c", script).stdout.split()
+        "run", container, "--", "python", "-c", script
+    ).stdout.split()
     assert ray_version == pins["ray[train,tune,default]"] and torch_version == pins["torch"]
     assert numpy_version == pins["numpy"]
     assert numpy_version.startswith("2.")
@@ -147,8 +166,9 @@ def test_image_runs_a_training_job_as_sagemaker_starts_it(
 
     layout(tmp_path, {"epochs": "1", "program": "train"}, digits)
     # `docker run IMAGE train`: the ENTRYPOINT with SageMaker's one argument.
-    result = subprocess.run(as_pid_1(buildah, container, tmp_path, [*entrypoint, "train"]), env=buildah.env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        as_pid_1(buildah, container, tmp_path, [*entrypoint, "train"]), env=buildah.env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (tmp_path / "model" / "model.pth").stat().st_size > 0
     assert "test_accuracy=" in result.stdout
@@ -190,10 +210,25 @@ def test_sigterm_reaches_the_job_through_tini_as_pid_1_and_the_checkpoint_stays(
 ) -> None:
     from training.contract.layout import layout
 
-    layout(tmp_path, {"epochs": "8", "program": "train", "num-workers": "2", "cpus-per-worker": "1",
-                      "batch-size": "32", "log-interval": "10"}, digits)
-    job = subprocess.Popen(as_pid_1(buildah, container, tmp_path, [*entrypoint, "train"]), env=buildah.env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    layout(
+        tmp_path,
+        {
+            "epochs": "8",
+            "program": "train",
+            "num-workers": "2",
+            "cpus-per-worker": "1",
+            "batch-size": "32",
+            "log-interval": "10",
+        },
+        digits,
+    )
+    job = subprocess.Popen(
+        as_pid_1(buildah, container, tmp_path, [*entrypoint, "train"]),
+        env=buildah.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for line in job.stdout:
             if "epoch=2 train_loss=" in line:  # epoch 1's checkpoint has been reported by now
@@ -233,8 +268,13 @@ print("reaped" if not os.path.exists(f"/proc/{orphan}") else open(f"/proc/{orpha
 
 def test_tini_reaps_an_orphaned_process(container: str, entrypoint: list[str], buildah: Callable) -> None:
     init = entrypoint[: entrypoint.index("--") + 1]  # tini and its options, without `train`
-    result = subprocess.run(as_pid_1(buildah, container, None, [*init, "python", "-c", ORPHAN]), env=buildah.env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        as_pid_1(buildah, container, None, [*init, "python", "-c", ORPHAN]),
+        env=buildah.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "reaped"
 

@@ -1,19 +1,20 @@
 """The parts of `make push-image` that decide things: tag, outputs, registry login, tool."""
+
 from __future__ import annotations
 
 import base64
 import json
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from infra import stack_names
 from container import ecr, push, tool
 from container.stack_outputs import OutputsError, stack_output
 from container.tag import DirtyTree, build_hash, image_tag, named_build_args
+from infra import stack_names
 
 
 @pytest.fixture
@@ -28,8 +29,21 @@ def repo(tmp_path: Path) -> Path:
 
 def commit_all(repo: Path) -> None:
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-C", str(repo),
-                    "commit", "-qm", "snapshot"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-C",
+            str(repo),
+            "commit",
+            "-qm",
+            "snapshot",
+        ],
+        check=True,
+    )
 
 
 def commit_of(repo: Path) -> str:
@@ -45,13 +59,16 @@ def test_changed_tree_is_refused_unless_forced(repo: Path, change: str) -> None:
     (repo / ("file.txt" if change == "modified" else "new.py")).write_text("two\n")
     with pytest.raises(DirtyTree, match="FORCE=1"):
         image_tag(repo)
-    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert image_tag(repo, force=True, now=now) == f"{commit_of(repo)}-dirty-20260102030405"
 
 
 def test_build_hash_changes_with_the_base_and_the_build_arguments_only() -> None:
     base = "public.ecr.aws/docker/library/python:3.11-slim-bookworm@sha256:" + "0" * 64
-    cpu, cuda = "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu", "TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126"
+    cpu, cuda = (
+        "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu",
+        "TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126",
+    )
     first = build_hash(base, [cpu])
     assert re.fullmatch(r"[0-9a-f]{8}", first) and first == build_hash(base, [cpu])
     assert first != build_hash(base.replace("0" * 64, "1" * 64), [cpu])
@@ -78,8 +95,13 @@ def test_only_ecr_registries_are_logged_in_to(monkeypatch: pytest.MonkeyPatch) -
     calls = []
     monkeypatch.setattr(ecr, "ecr_password", lambda region: f"secret-{region}")
     monkeypatch.setattr(ecr.subprocess, "run", lambda argv, **kw: calls.append((argv, kw["input"])))
-    hosts = ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", "127.0.0.1:5000", "docker.io",
-             "763104351884.dkr.ecr.eu-west-1.amazonaws.com", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"]
+    hosts = [
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+        "127.0.0.1:5000",
+        "docker.io",
+        "763104351884.dkr.ecr.eu-west-1.amazonaws.com",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    ]
     assert ecr.login("podman", hosts) == [hosts[0], hosts[3]]
     assert calls[0] == (["podman", "login", "--username", "AWS", "--password-stdin", hosts[0]], "secret-eu-west-1")
 
@@ -104,9 +126,16 @@ def test_ecr_password_is_the_token_after_aws(fake_ecr) -> None:
 
 def test_image_exists_asks_ecr_for_the_tag(fake_ecr) -> None:
     repository = fake_ecr.create_repository(repositoryName="team/ray")["repository"]
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
-                           "digest": "sha256:" + "0" * 64}, "layers": []}
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 1,
+            "digest": "sha256:" + "0" * 64,
+        },
+        "layers": [],
+    }
     fake_ecr.put_image(repositoryName="team/ray", imageManifest=json.dumps(manifest), imageTag="abc")
     uri = repository["repositoryUri"]
     assert ecr.image_exists(f"{uri}:abc")
@@ -174,13 +203,16 @@ def test_push_builds_for_amd64_with_a_docker_v2_manifest_and_records_the_uri(
     assert (repo / "build/image/requirements.txt").read_text().startswith("torch==")
 
 
-@pytest.mark.parametrize("tool, build_flags, push_flags", [
-    ("docker", ["--provenance=false", "--sbom=false"], []),
-    ("buildah", ["--format", "docker"], ["--format", "docker"]),
-])
+@pytest.mark.parametrize(
+    "tool, build_flags, push_flags",
+    [
+        ("docker", ["--provenance=false", "--sbom=false"], []),
+        ("buildah", ["--format", "docker"], ["--format", "docker"]),
+    ],
+)
 def test_every_tool_is_told_to_write_docker_v2_manifests(tool: str, build_flags: list, push_flags: list) -> None:
     build = push.build_command(tool, "r:t", [], [])
-    assert build[6:6 + len(build_flags)] == build_flags
+    assert build[6 : 6 + len(build_flags)] == build_flags
     assert push.push_command(tool, "r:t", []) == [tool, "push", *push_flags, "r:t"]
 
 
@@ -205,9 +237,16 @@ def test_an_oci_manifest_in_ecr_fails_the_push_with_one_sentence(
 def test_ecr_reports_the_manifest_media_type_it_holds(fake_ecr) -> None:
     repository = fake_ecr.create_repository(repositoryName="team/ray")["repository"]
     for tag, media_type in (("docker", ecr.DOCKER_V2_MANIFEST), ("oci", "application/vnd.oci.image.manifest.v1+json")):
-        manifest = {"schemaVersion": 2, "mediaType": media_type, "layers": [],
-                    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
-                               "digest": "sha256:" + "0" * 64}}
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": media_type,
+            "layers": [],
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 1,
+                "digest": "sha256:" + "0" * 64,
+            },
+        }
         fake_ecr.put_image(repositoryName="team/ray", imageManifest=json.dumps(manifest), imageTag=tag)
     uri = repository["repositoryUri"]
     assert ecr.manifest_media_type(f"{uri}:docker") == ecr.DOCKER_V2_MANIFEST

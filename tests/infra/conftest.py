@@ -11,7 +11,7 @@ import pytest
 
 # In-process synths start CDK's jsii runtime with `node` from PATH: make it the pinned Node 22, as make does.
 os.environ["PATH"] = f"{Path(__file__).resolve().parents[2] / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
-from aws_cdk.assertions import Template  # noqa: E402 (after PATH, which jsii reads when aws_cdk loads)
+from aws_cdk.assertions import Template
 
 from tests.infra.helpers import Synthesized, synthesize
 

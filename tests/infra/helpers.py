@@ -12,6 +12,8 @@ from infra.app import build_app
 from infra.stack import RayOnSageMakerStack
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
 @dataclass(frozen=True)
 class Synthesized:
     """One synthesized app: the stack object (for annotations), its template and the cloud assembly folder."""

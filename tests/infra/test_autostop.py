@@ -37,7 +37,7 @@ def autostop():
 class FakeJupyter(BaseHTTPRequestHandler):
     """Answers /api/kernels and /api/terminals from the server's `answers` (status, body)."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         status, body = self.server.answers.get(self.path, (404, {"message": "not found"}))
         data = json.dumps(body).encode("utf-8")
         self.send_response(status)

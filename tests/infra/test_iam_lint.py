@@ -27,8 +27,9 @@ def test_parliament_finds_nothing_in_the_stacks_policies(resources: dict) -> Non
 
 def test_every_policy_of_the_template_is_linted_with_its_intrinsics_resolved(resources: dict) -> None:
     linted = dict(policies({"Resources": resources}))
-    roles, policies_, buckets = (of_type(resources, kind) for kind in
-                                 ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::S3::BucketPolicy"))
+    roles, policies_, buckets = (
+        of_type(resources, kind) for kind in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::S3::BucketPolicy")
+    )
     expected = (
         {f"{role}.AssumeRolePolicyDocument" for role in roles}
         | {f"{policy}.PolicyDocument" for policy in [*policies_, *buckets]}

@@ -17,7 +17,6 @@ import pytest
 
 from infra.lifecycle import PREPARE_SCRIPT as SCRIPT
 
-
 STUB_PYTHON = """#!/bin/bash
 if [ "$1" = --version ]; then echo "Python 3.11.9"; exit 0; fi
 echo "$*" >>"$(dirname "$0")/../calls.log"

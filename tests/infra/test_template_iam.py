@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from infra.remote_debug import AGENT_CHANNELS, PORT_FORWARDING, TARGET_TAG
 from infra.instance_types import DEFAULT_TRAINING_INSTANCE_TYPES, has_local_storage
+from infra.remote_debug import AGENT_CHANNELS, PORT_FORWARDING, TARGET_TAG
 from tests.infra.helpers import as_list, logical_id, of_type, role_statements
 from tests.infra.iam_conditions import allowed, training_job_context
 
@@ -116,7 +116,9 @@ def test_resources_are_this_stacks_buckets_key_repository_logs_jobs_and_tagged_n
                 "StringEquals": {"aws:ResourceTag/ray-on-sagemaker:stack": "ray-on-sagemaker"}
             }
             # The project asset the notebook fetches (one object of CDK's bootstrap bucket), and this stack itself.
-            by_id = resource == {"Ref": "AWS::StackId"} or ("cdk-hnb659fds-assets-" in text and text.endswith('.zip"]]}'))
+            by_id = resource == {"Ref": "AWS::StackId"} or (
+                "cdk-hnb659fds-assets-" in text and text.endswith('.zip"]]}')
+            )
             assert resource == "*" or by_name or by_tag or by_id or any(f'"{lid}"' in text for lid in own), resource
 
 

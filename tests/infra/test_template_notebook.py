@@ -1,6 +1,5 @@
 """The notebook as synthesized, and its lifecycle script as it will run on the instance."""
 
-import base64
 import re
 import subprocess
 

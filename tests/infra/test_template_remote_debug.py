@@ -15,7 +15,9 @@ def test_the_training_role_may_open_exactly_the_ssm_agents_channels(resources: d
     statements = role_statements(resources, "TrainingRole")
     (channels,) = _with(statements, AGENT_CHANNELS[0])  # CDK merges it with the role's other Resource * actions
     assert set(AGENT_CHANNELS) <= set(as_list(channels["Action"])) and channels["Resource"] == "*"
-    assert not [a for s in statements for a in as_list(s["Action"]) if a.startswith("ssmmessages:")][len(AGENT_CHANNELS):]
+    assert not [a for s in statements for a in as_list(s["Action"]) if a.startswith("ssmmessages:")][
+        len(AGENT_CHANNELS) :
+    ]
     assert not _with(statements, "ssm:StartSession")
 
 

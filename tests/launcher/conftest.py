@@ -17,7 +17,7 @@ from tests.launcher.helpers import IMAGE_TAG
 
 @pytest.fixture(scope="session")
 def launcher_env(aws_env: dict[str, str], deployed: dict[str, str], tmp_path_factory) -> dict[str, str]:
-    """make's environment: the outputs file `make deploy` wrote, the image `make push-image` recorded, results in tmp."""
+    """make's environment: the outputs file `make deploy` wrote, the image `make push-image` recorded, tmp results."""
     work = tmp_path_factory.mktemp("launcher")
     outputs = work / "cdk-outputs.json"
     outputs.write_text(json.dumps({"ray-on-sagemaker": deployed}))

@@ -1,4 +1,5 @@
 """`make anyscale-submit`: the rendered job config, checked offline with the anyscale package's own model."""
+
 from __future__ import annotations
 
 import subprocess
@@ -44,8 +45,20 @@ def test_the_pushed_image_is_used_and_then_nothing_is_reinstalled(tmp_path, caps
     (script.parent / "requirements.txt").write_text("emoji==2.0.0\n")
 
     config = _dry_run(
-        capsys, "--build-dir", str(tmp_path), "--image-file", str(tmp_path / "image-uri.txt"),
-        "--script", str(script), "--compute-config", "cpu-small:1", "--env", "SM_NUM_CPUS=8", "--", "--epochs", "2",
+        capsys,
+        "--build-dir",
+        str(tmp_path),
+        "--image-file",
+        str(tmp_path / "image-uri.txt"),
+        "--script",
+        str(script),
+        "--compute-config",
+        "cpu-small:1",
+        "--env",
+        "SM_NUM_CPUS=8",
+        "--",
+        "--epochs",
+        "2",
     )
 
     JobConfig.from_dict(config)
@@ -54,15 +67,28 @@ def test_the_pushed_image_is_used_and_then_nothing_is_reinstalled(tmp_path, caps
     assert config["working_dir"] == str(script.parent.resolve())
     assert config["requirements"] == ["emoji==2.0.0"]
     assert (config["compute_config"], config["env_vars"], config["name"]) == (
-        "cpu-small:1", {"SM_NUM_CPUS": "8"}, "ray-on-sagemaker-job"
+        "cpu-small:1",
+        {"SM_NUM_CPUS": "8"},
+        "ray-on-sagemaker-job",
     )
 
 
 def test_make_anyscale_submit_dry_run_prints_the_config(tmp_path):
     done = subprocess.run(
-        ["make", "-s", "--no-print-directory", "anyscale-submit", "DRY_RUN=1", "PROGRAM=tune",
-         f"IMAGE_URI_FILE={tmp_path / 'none.txt'}", f"ANYSCALE_ARGS=--build-dir {tmp_path}"],
-        cwd=REPOSITORY, capture_output=True, text=True, timeout=300,
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "anyscale-submit",
+            "DRY_RUN=1",
+            "PROGRAM=tune",
+            f"IMAGE_URI_FILE={tmp_path / 'none.txt'}",
+            f"ANYSCALE_ARGS=--build-dir {tmp_path}",
+        ],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert JobConfig.from_dict(yaml.safe_load(done.stdout)).entrypoint == "python -m training.ray_job tune"
@@ -71,7 +97,10 @@ def test_make_anyscale_submit_dry_run_prints_the_config(tmp_path):
 def test_a_bad_setting_is_refused_with_one_sentence(tmp_path, capsys):
     base = ["--dry-run", "--build-dir", str(tmp_path)]
     for extra, sentence in [
-        (["--max-retries", "-1"], "anyscale-submit: the Anyscale job config was refused: 'max_retries' must be >= 0.\n"),
+        (
+            ["--max-retries", "-1"],
+            "anyscale-submit: the Anyscale job config was refused: 'max_retries' must be >= 0.\n",
+        ),
         (["--name", ""], "anyscale-submit: the Anyscale job name must not be empty\n"),
         (["--env", "NOEQUALS"], "anyscale-submit: environment variable must be NAME=VALUE, got 'NOEQUALS'\n"),
         (["--program", "serve"], "anyscale-submit: program must be one of train, tune, got 'serve'\n"),

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from launcher.stack.code_channel import pack_code
 from launcher.errors import LauncherError
 from launcher.sagemaker_jobs.request import JobSpec, script_hyperparameters
+from launcher.stack.code_channel import pack_code
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -76,8 +76,10 @@ def test_a_folder_over_the_limit_is_one_sentence_naming_the_biggest_file(tmp_pat
         pack_code(tmp_path / "job.py", limit_mib=1)
     message = str(refused.value)
     assert message.startswith(f"{tmp_path} holds 1.0 MiB to upload (the biggest file is weights/model.bin, 1.0 MiB)")
-    assert message.endswith("list data and outputs in its .gitignore or .rayignore (data belongs in the data bucket), "
-                            "or raise --code-limit-mb")
+    assert message.endswith(
+        "list data and outputs in its .gitignore or .rayignore (data belongs in the data bucket), "
+        "or raise --code-limit-mb"
+    )
     (tmp_path / ".gitignore").write_text("weights/\n")
     assert list(pack_code(tmp_path / "job.py", limit_mib=1).files) == [".gitignore", "job.py"]
 
@@ -107,5 +109,7 @@ def test_the_scripts_arguments_pass_as_written_and_ours_are_reserved() -> None:
         script_hyperparameters("search.py", ["--entry_script", "other.py"])
     with pytest.raises(LauncherError, match="hyperparameter --verbose has no value"):
         script_hyperparameters("search.py", ["--verbose"])
-    with pytest.raises(LauncherError, match="program=script needs a code channel and an entry-script: run it with make"):
+    with pytest.raises(
+        LauncherError, match="program=script needs a code channel and an entry-script: run it with make"
+    ):
         JobSpec(program="script", hyperparameters={"program": "script", "entry-script": "job.py"})

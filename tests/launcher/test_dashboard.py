@@ -3,6 +3,7 @@
 No AWS here: the command is what `aws ssm start-session` gets; the token is checked against the one the job's
 own entry point derives (the dashboard accepting it on the simulated hosts: tests/training/test_multihost.py).
 """
+
 import json
 import os
 import subprocess
@@ -11,11 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from launcher.sagemaker_jobs.dashboard import NO_AWS_CLI, NO_PLUGIN, check_reachable, dashboard_token, job_hosts, session_command
 from launcher.errors import LauncherError
-from training.contract.layout import layout
-from training.contract.environment import read_environment
+from launcher.sagemaker_jobs.dashboard import (
+    NO_AWS_CLI,
+    NO_PLUGIN,
+    check_reachable,
+    dashboard_token,
+    job_hosts,
+    session_command,
+)
 from training.cluster.network import cluster_token
+from training.contract.environment import read_environment
+from training.contract.layout import layout
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:training-job/ray-on-sagemaker-train-20261203120000"

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from launcher.stack.data_upload import channel_files
 from launcher.errors import LauncherError
+from launcher.stack.data_upload import channel_files
 from training.programs.demo_data import write_digits
 
 
@@ -32,5 +32,7 @@ def test_a_broken_file_is_refused_with_its_name_before_anything_is_uploaded(digi
         shutil.copytree(folder, tmp_path / channel)
     labels = tmp_path / "testing" / "t10k-labels-idx1-ubyte.gz"
     labels.write_bytes(gzip.compress(gzip.decompress(labels.read_bytes())[:-10]))
-    with pytest.raises(LauncherError, match="t10k-labels-idx1-ubyte.gz is truncated .*: fix the files, or run make data"):
+    with pytest.raises(
+        LauncherError, match="t10k-labels-idx1-ubyte.gz is truncated .*: fix the files, or run make data"
+    ):
         channel_files(tmp_path)

@@ -36,21 +36,21 @@ class FakeService:
     empty one with a new token; `late` lines reach their streams only on the second read after the job ended.
     """
 
-    class exceptions:  # noqa: N801 - the shape of a boto3 client's exceptions attribute
+    class exceptions:
         ResourceNotFoundException = ClientError
 
     def __init__(self, steps=STEPS, empty_pages: bool = False, late: dict[str, list[str]] | None = None) -> None:
         self.steps, self.step, self.streams = steps, -1, {}
         self.empty_pages, self.late, self.reads_after_end = empty_pages, late or {}, 0
 
-    def describe_training_job(self, TrainingJobName: str) -> dict:  # noqa: N803 - boto3's parameter names
+    def describe_training_job(self, TrainingJobName: str) -> dict:
         self.step = min(self.step + 1, len(self.steps) - 1)
         status, secondary, events = self.steps[self.step]
         for stream, messages in events.items():
             self.streams.setdefault(f"{TrainingJobName}/{stream}", []).extend(messages)
         return {"TrainingJobName": TrainingJobName, "TrainingJobStatus": status, "SecondaryStatus": secondary}
 
-    def describe_log_streams(self, logGroupName, logStreamNamePrefix, nextToken="0") -> dict:  # noqa: N803
+    def describe_log_streams(self, logGroupName, logStreamNamePrefix, nextToken="0") -> dict:
         assert logGroupName == TRAINING_LOG_GROUP
         if nextToken == "0":
             self._deliver_late_lines(logStreamNamePrefix)
@@ -71,7 +71,7 @@ class FakeService:
                 for stream, messages in self.late.items():
                     self.streams.setdefault(f"{prefix}{stream}", []).extend(messages)
 
-    def get_log_events(self, logGroupName, logStreamName, startFromHead, nextToken="f/0") -> dict:  # noqa: N803
+    def get_log_events(self, logGroupName, logStreamName, startFromHead, nextToken="f/0") -> dict:
         """Two events a page at most, so that following must page; the token is the next index."""
         kind, start = nextToken.split("/")[0], int(nextToken.split("/")[1])
         if self.empty_pages and kind == "f" and start < len(self.streams[logStreamName]):
@@ -82,7 +82,9 @@ class FakeService:
 
 def test_follow_shows_each_status_once_and_every_host_line_prefixed_by_host() -> None:
     service, out, naps = FakeService(), io.StringIO(), []
-    job = follow_job(service, service, JOB, out, poll_seconds=5, sleep=naps.append, clock=iter(range(0, 1000, 30)).__next__)
+    job = follow_job(
+        service, service, JOB, out, poll_seconds=5, sleep=naps.append, clock=iter(range(0, 1000, 30)).__next__
+    )
     assert job["TrainingJobStatus"] == "Completed"
     assert out.getvalue().splitlines() == [
         f"{JOB}: InProgress / Starting (0m30s)",

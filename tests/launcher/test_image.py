@@ -3,7 +3,7 @@
 
 import dataclasses
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -43,10 +43,10 @@ def test_without_a_recorded_uri_the_newest_push_image_tag_of_the_stacks_reposito
 def test_the_newest_by_push_time_wins_among_push_image_tags() -> None:
     """moto stamps pushes to the second, so the order is shown on DescribeImages' answer itself."""
     images = [
-        {"imagePushedAt": datetime(2026, 12, 3, 10, tzinfo=timezone.utc), "imageTags": ["fedcba987654-bbbbbbbb"]},
-        {"imagePushedAt": datetime(2026, 12, 3, 11, tzinfo=timezone.utc), "imageTags": ["0123456789ab-aaaaaaaa-gpu"]},
-        {"imagePushedAt": datetime(2026, 12, 3, 12, tzinfo=timezone.utc), "imageTags": ["latest"]},
-        {"imagePushedAt": datetime(2026, 12, 3, 13, tzinfo=timezone.utc)},  # untagged
+        {"imagePushedAt": datetime(2026, 12, 3, 10, tzinfo=UTC), "imageTags": ["fedcba987654-bbbbbbbb"]},
+        {"imagePushedAt": datetime(2026, 12, 3, 11, tzinfo=UTC), "imageTags": ["0123456789ab-aaaaaaaa-gpu"]},
+        {"imagePushedAt": datetime(2026, 12, 3, 12, tzinfo=UTC), "imageTags": ["latest"]},
+        {"imagePushedAt": datetime(2026, 12, 3, 13, tzinfo=UTC)},  # untagged
     ]
     assert newest_tag(images) == "0123456789ab-aaaaaaaa-gpu"
     assert newest_tag(images[2:]) is None

@@ -29,9 +29,9 @@ def test_local_executor_runs_the_same_job_and_reports_like_sagemaker(
 
     keys = {
         o["Key"]
-        for o in aws("s3").list_objects_v2(
-            Bucket=deployed[stack_names.ARTIFACTS_BUCKET], Prefix=f"jobs/{name}/"
-        )["Contents"]
+        for o in aws("s3").list_objects_v2(Bucket=deployed[stack_names.ARTIFACTS_BUCKET], Prefix=f"jobs/{name}/")[
+            "Contents"
+        ]
     }
     assert keys == {f"jobs/{name}/output/model.tar.gz", f"jobs/{name}/output/output.tar.gz"}
     for file in ("model.pth", "metrics.json"):

@@ -12,9 +12,9 @@ import pytest
 
 from infra import stack_names
 from launcher.sagemaker_jobs.metrics import METRICS
-from training.contract.metric_line import format_metrics
 from tests.infra.helpers import run_make
 from tests.launcher.helpers import IMAGE_TAG, created_jobs
+from training.contract.metric_line import format_metrics
 
 MLFLOW_APP = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-app/app-ABCDEF123456"
 SUBMITTED = re.compile(r"submitted (ray-on-sagemaker-train-\d{17})")

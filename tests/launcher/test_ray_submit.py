@@ -1,4 +1,5 @@
 """`make ray-submit` against a real Ray head on loopback, started here with token auth (Ray's default)."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from launcher.ray_clusters.ray_jobs import auth_headers, job_request
 from launcher.errors import LauncherError
 from launcher.ray_clusters.program import env_vars, pins
+from launcher.ray_clusters.ray_jobs import auth_headers, job_request
 from tests.support import free_port, stop_process_group
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -60,7 +61,9 @@ def ray_head(tmp_path_factory) -> Iterator[str]:
     # Ports of their own, not Ray's fixed defaults (52365, 10001) that another Ray on the machine may hold.
     argv += ["--dashboard-agent-listen-port", str(free_port()), "--ray-client-server-port", str(free_port())]
     with (temp / "head.log").open("wb") as log:
-        head = subprocess.Popen(argv + ["--disable-usage-stats"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        head = subprocess.Popen(
+            argv + ["--disable-usage-stats"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         address = f"http://127.0.0.1:{dashboard}"
         _wait_for_jobs_api(f"{address}/api/version", head, timeout_s=240)
@@ -72,7 +75,10 @@ def ray_head(tmp_path_factory) -> Iterator[str]:
 def _make(*variables: str, timeout_s: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "--no-print-directory", "-s", "ray-submit", "PINS=0", *variables],
-        cwd=REPOSITORY, capture_output=True, text=True, timeout=timeout_s,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
     )
 
 
@@ -96,7 +102,9 @@ def test_train_runs_the_image_contract_on_the_cluster(ray_head, tmp_path):
     done = _make(f"RAY_ADDRESS={ray_head}", f"RAY_ENV=SM_BASE_DIR={tmp_path} SM_NUM_CPUS=1", "ARGS=--epochs 2")
     assert "ray-submit] Error 1" in done.stderr
     assert "running train on algo-1" in done.stdout
-    assert (tmp_path / "output" / "failure").read_text() == "the 'training' data channel is missing (channels given: none)\n"
+    assert (
+        tmp_path / "output" / "failure"
+    ).read_text() == "the 'training' data channel is missing (channels given: none)\n"
 
 
 def test_an_unreachable_cluster_is_one_sentence(tmp_path):
@@ -124,7 +132,10 @@ def test_the_token_comes_from_where_ray_keeps_it(tmp_path):
     (tmp_path / ".ray" / "auth_token").write_text("from-home\n")
     (tmp_path / "other").write_text("from-path")
     assert auth_headers({"HOME": str(tmp_path)}) == {"Authorization": "Bearer from-home"}
-    assert auth_headers({"HOME": str(tmp_path), "RAY_AUTH_TOKEN_PATH": str(tmp_path / "other")})["Authorization"] == "Bearer from-path"
+    assert (
+        auth_headers({"HOME": str(tmp_path), "RAY_AUTH_TOKEN_PATH": str(tmp_path / "other")})["Authorization"]
+        == "Bearer from-path"
+    )
     assert auth_headers({"HOME": str(tmp_path), "RAY_AUTH_TOKEN": "direct"}) == {"Authorization": "Bearer direct"}
     assert auth_headers({"HOME": str(tmp_path / "nowhere")}) == {}
 

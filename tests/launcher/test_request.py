@@ -3,13 +3,13 @@
 import pytest
 
 from infra import stack_names
-from launcher.errors import LauncherError
-from launcher.stack.image import image_commit, image_uri
 from infra.instance_types import has_local_storage
+from launcher.errors import LauncherError
 from launcher.sagemaker_jobs.metrics import final_metrics
 from launcher.sagemaker_jobs.request import JobSpec, hyperparameters
-from launcher.stack.outputs import Stack
 from launcher.sagemaker_jobs.trainer import base_job_name
+from launcher.stack.image import image_commit, image_uri
+from launcher.stack.outputs import Stack
 from training.contract.metric_line import format_metrics
 
 
@@ -51,7 +51,10 @@ def test_a_bad_hyperparameter_is_one_sentence_naming_it(args: list[str], message
         ({"max_wait": 7200, "spot": False}, "--max-wait applies to spot jobs only .*: drop it or remove --no-spot"),
         ({"job_name": "my_job"}, "--job-name must be letters, digits and dashes"),
         ({"executor": "docker"}, "--executor must be one of sagemaker, local, local-image"),
-        ({"program": "tune", "hyperparameters": {"program": "train"}}, "the hyperparameters are for train, the job runs tune"),
+        (
+            {"program": "tune", "hyperparameters": {"program": "train"}},
+            "the hyperparameters are for train, the job runs tune",
+        ),
     ],
 )
 def test_bad_launcher_flags_are_refused(settings: dict, message: str) -> None:

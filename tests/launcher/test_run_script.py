@@ -75,8 +75,7 @@ def test_the_folder_goes_up_once_then_the_same_content_is_not_sent_again(submitt
     listed = aws("s3").list_objects_v2(Bucket=deployed[stack_names.DATA_BUCKET], Prefix=f"code/{digest}/")["Contents"]
     assert [o["Key"] for o in listed] == [f"code/{digest}/search.py"]
     puts = [
-        [r for r in run if r.get("method") == "PUT" and "/code/" in r.get("url", "")]
-        for run in submitted["requests"]
+        [r for r in run if r.get("method") == "PUT" and "/code/" in r.get("url", "")] for run in submitted["requests"]
     ]
     assert len(puts[0]) == 1 and puts[1] == []
     assert len(created_jobs(submitted["requests"][1])) == 1  # but the job is a new one
@@ -95,9 +94,9 @@ def test_run_with_the_local_executor_runs_the_script_end_to_end_on_motos_s3(
 
     keys = {
         o["Key"]
-        for o in aws("s3").list_objects_v2(
-            Bucket=deployed[stack_names.ARTIFACTS_BUCKET], Prefix=f"jobs/{name}/"
-        )["Contents"]
+        for o in aws("s3").list_objects_v2(Bucket=deployed[stack_names.ARTIFACTS_BUCKET], Prefix=f"jobs/{name}/")[
+            "Contents"
+        ]
     }
     assert keys == {f"jobs/{name}/output/model.tar.gz", f"jobs/{name}/output/output.tar.gz"}
     best, trials = tmp_path / name / "model" / "best.json", tmp_path / name / "output" / "trials.csv"

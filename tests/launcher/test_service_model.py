@@ -1,7 +1,8 @@
 """Every request the launcher builds passes SageMaker's own service model (botocore's), and each kind of rule
 that botocore's validator leaves to the service (pattern, max, enum) is caught here, also by the local executor.
 
-The requests come from the trainer's own builder (launcher/sagemaker_jobs/trainer.py job_request), as `make train` sends them.
+The requests come from the trainer's own builder (launcher/sagemaker_jobs/trainer.py job_request), as `make train`
+sends them.
 """
 
 import copy
@@ -15,8 +16,8 @@ from launcher.errors import LauncherError
 from launcher.local.stack_job import run_request
 from launcher.sagemaker_jobs.request import JobSpec
 from launcher.sagemaker_jobs.service_model import problems, validate
-from launcher.stack.outputs import Stack
 from launcher.sagemaker_jobs.trainer import job_request
+from launcher.stack.outputs import Stack
 
 ACCOUNT = "123456789012"
 STACK = Stack(

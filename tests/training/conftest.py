@@ -1,4 +1,5 @@
 """Fixtures for training/ tests: the digits data set, SageMaker-shaped job folders, a Ray cluster."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
@@ -7,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from training.contract.layout import layout
-from training.programs.demo_data import write_digits
 from training.entrypoint import main
-
+from training.programs.demo_data import write_digits
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """A real `mlflow server` for the tests (SQLite backend, artifacts in a folder), reading its runs back,
 and a relay in front of it that a test can cut, so that to a job the server has stopped."""
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,20 @@ def start_server(folder: Path, port: int, host: str = "127.0.0.1") -> Iterator[s
     """
     folder.mkdir(parents=True, exist_ok=True)
     argv = [
-        MLFLOW, "server", "--host", host, "--port", str(port), "--workers", "1", "--allowed-hosts", f"{host}:*",
-        "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}", "--artifacts-destination", str(folder / "art"),
+        MLFLOW,
+        "server",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--allowed-hosts",
+        f"{host}:*",
+        "--backend-store-uri",
+        f"sqlite:///{folder / 'mlflow.db'}",
+        "--artifacts-destination",
+        str(folder / "art"),
     ]
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     with (folder / "server.log").open("wb") as log:

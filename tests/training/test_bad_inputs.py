@@ -1,4 +1,5 @@
 """Each bad input ends the job the way SageMaker expects: one sentence, the failure file, exit 1, no model."""
+
 import shutil
 
 import numpy as np

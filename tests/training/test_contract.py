@@ -1,4 +1,5 @@
 """Reading the SageMaker contract: files, SM_* variables, the command line, and their precedence."""
+
 import json
 import re
 
@@ -16,8 +17,14 @@ def _write(root, name, content):
 
 
 def test_files_give_hosts_channels_and_string_hyperparameters(tmp_path):
-    _write(tmp_path, "hyperparameters.json", {"epochs": "3", "beta_1": "0.8", "storage-path": "s3://bucket/checkpoints/"})
-    _write(tmp_path, "resourceconfig.json", {"current_host": "algo-2", "hosts": ["algo-2", "algo-1"], "network_interface_name": "eth1"})
+    _write(
+        tmp_path, "hyperparameters.json", {"epochs": "3", "beta_1": "0.8", "storage-path": "s3://bucket/checkpoints/"}
+    )
+    _write(
+        tmp_path,
+        "resourceconfig.json",
+        {"current_host": "algo-2", "hosts": ["algo-2", "algo-1"], "network_interface_name": "eth1"},
+    )
     _write(tmp_path, "inputdataconfig.json", {"training": {}, "testing": {}})
     env = read_environment([], {"SM_BASE_DIR": str(tmp_path), "SM_NUM_CPUS": "16", "SM_NUM_GPUS": "1"})
     assert env.hyperparameters.epochs == 3 and env.hyperparameters.beta_1 == 0.8
@@ -27,7 +34,10 @@ def test_files_give_hosts_channels_and_string_hyperparameters(tmp_path):
     assert (env.num_cpus, env.num_gpus) == (16, 1)
     assert env.channels["training"] == tmp_path / "input" / "data" / "training"
     assert env.paths.model_dir == tmp_path / "model" and env.paths.output_data_dir == tmp_path / "output" / "data"
-    assert env.paths.checkpoint_dir == tmp_path / "checkpoints" and env.paths.failure_file == tmp_path / "output" / "failure"
+    assert (
+        env.paths.checkpoint_dir == tmp_path / "checkpoints"
+        and env.paths.failure_file == tmp_path / "output" / "failure"
+    )
 
 
 def test_precedence_environment_then_file_then_command_line(tmp_path):
@@ -40,7 +50,9 @@ def test_precedence_environment_then_file_then_command_line(tmp_path):
     env = read_environment(["train", "--seed", "9", "--log-interval=4"], environ)
     hp = env.hyperparameters
     assert (hp.batch_size, hp.epochs, hp.seed, hp.log_interval, hp.program) == (16, 3, 9, 4, "train")
-    assert read_environment([], {"SM_BASE_DIR": str(tmp_path), "RAY_SM_PROGRAM": "tune"}).hyperparameters.program == "tune"
+    assert (
+        read_environment([], {"SM_BASE_DIR": str(tmp_path), "RAY_SM_PROGRAM": "tune"}).hyperparameters.program == "tune"
+    )
 
 
 def test_precedence_holds_whichever_way_each_source_spells_a_name(tmp_path):

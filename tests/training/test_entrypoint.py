@@ -1,9 +1,10 @@
 """The entry point's own behaviour: help, and unexpected errors still reaching the failure file."""
+
 import dataclasses
 
 import training.entrypoint
-from training.entrypoint import main
 from training.contract.hyperparameters import Hyperparameters
+from training.entrypoint import main
 
 
 def test_help_lists_every_hyperparameter_with_its_default(capsys):

@@ -4,6 +4,7 @@ The host's GPUs come from a stand-in `nvidia-smi` on PATH (a shell script answer
 the torch under test is this machine's CPU build, which sees no GPU, as a CUDA 13 torch on an older
 driver would.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from training.cluster.gpu_check import check_gpus, nvidia_smi
 from training.entrypoint import EXIT_BAD_INPUT, main
 from training.errors import JobError
-from training.cluster.gpu_check import check_gpus, nvidia_smi
 
 pytestmark = pytest.mark.skipif(torch.cuda.device_count() > 0, reason="torch sees a GPU on this machine")
 

@@ -1,8 +1,9 @@
 """Typed hyperparameters from SageMaker's string values, and the sentence each bad one gives."""
+
 import pytest
 
-from training.errors import JobError
 from training.contract.hyperparameters import Hyperparameters
+from training.errors import JobError
 
 
 def test_strings_become_typed_values_with_dash_or_underscore_names():

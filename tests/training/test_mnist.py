@@ -1,4 +1,5 @@
 """The MNIST IDX loader on good files and on each way a file can be bad."""
+
 import gzip
 import shutil
 

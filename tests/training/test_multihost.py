@@ -4,6 +4,7 @@ The hosts are simulated as tools/simulated_hosts.py describes (network namespace
 hostname, own /opt/ml and /tmp); each runs `python -m training.entrypoint train` on the SageMaker
 contract alone. One set of hosts serves the module; it is removed even when a test fails.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,20 +12,29 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import numpy as np
 import pandas as pd
 import pytest
-
-from tests.support import free_port
 from ray._private.ray_constants import DEFAULT_DASHBOARD_PORT
 
+from tests.support import free_port
 from tests.training.mlflow_server import runs_of, start_server
-from training.cluster.network import job_token
-from training.contract.hyperparameters import Hyperparameters
+from tests.training.multihost_jobs import (
+    CPUS_PER_HOST,
+    RECORD,
+    finish,
+    log,
+    nothing_left,
+    ray_logs,
+    recorded_last_lines,
+    recorded_nodes,
+    start,
+    wait_for_leader,
+)
 from tools.simulated_hosts import (
     BUCKET,
     SUBNET,
@@ -33,12 +43,12 @@ from tools.simulated_hosts import (
     lay_out_job,
     simulated_hosts,
 )
+from training.cluster.network import job_token
+from training.contract.hyperparameters import Hyperparameters
 from training.programs.mnist import FILES, load_channel, write_idx
 
-CPUS_PER_HOST = {"SM_NUM_CPUS": "1", "SM_NUM_GPUS": "0"}
 QUICK = {"batch-size": "32", "log-interval": "5", "epochs": "1", "hosts-timeout": "300"}
 HOSTS_TIMEOUT_S = 20
-RECORD = Path("algo-1", "opt_ml", "output", "data", "ray")  # the leader's record of Ray (training/cluster/ray_record.py)
 
 
 @pytest.fixture(scope="module")
@@ -68,64 +78,6 @@ def small_digits(tmp_path_factory, digits) -> dict[str, Path]:
     return channels
 
 
-def _start(
-    hosts, job: Path, members: list[str], started: list[str], hyperparameters: Mapping[str, str], channels, env=None
-):
-    """Lay out every member's /opt/ml and start the entry point on the `started` ones (env: more of the job's)."""
-    processes = {}
-    for host in members:
-        lay_out_job(job / host, members, host, hyperparameters, channels)
-        if host in started:
-            processes[host] = hosts.start(host, job / host, {**CPUS_PER_HOST, **(env or {})})
-    return processes
-
-
-def _finish(processes: Mapping[str, subprocess.Popen], timeout_s: float) -> dict[str, int]:
-    deadline = time.monotonic() + timeout_s
-    codes = {}
-    for host, process in processes.items():
-        try:
-            codes[host] = process.wait(timeout=max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            codes[host] = None
-    return codes
-
-
-def _log(job: Path, host: str) -> str:
-    return (job / host / "entrypoint.log").read_text()
-
-
-def _wait_for_leader(processes: Mapping[str, subprocess.Popen], job: Path, text: str) -> None:
-    """Until the leader's log shows `text` (at most 300 s; fails at once if the leader ends first)."""
-    deadline = time.monotonic() + 300
-    while text not in _log(job, "algo-1"):
-        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(job, "algo-1")[-3000:]
-        time.sleep(0.5)
-
-
-def _ray_logs(job: Path, host: str, pattern: str = "worker-*.out") -> str:
-    """A host's own Ray log files (its private /tmp) matching pattern; by default its workers' stdout."""
-    logs = (job / host / "tmp" / "ray").glob(f"session_*/logs/{pattern}")
-    return "".join(path.read_text(errors="replace") for path in logs)
-
-
-def _recorded_nodes(job: Path) -> dict[str, str]:
-    """Host -> state of every node in the leader's record of Ray (nodes.json)."""
-    nodes = json.loads((job / RECORD / "nodes.json").read_text())
-    return {node["host"]: node["state"] for node in nodes}
-
-
-def _recorded_last_lines(job: Path, host: str) -> list[str]:
-    """What a host's Ray processes wrote, as the leader kept it (last_lines/<host>.log), without the prefixes."""
-    path = job / RECORD / "last_lines" / f"{host}.log"
-    return [line.partition(": ")[2] for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def _nothing_left(hosts: SimulatedHosts, members: list[str]) -> None:
-    left = {host: hosts.processes(host) for host in members}
-    assert not any(left.values()), f"processes left behind: {left}"
-
-
 @pytest.fixture(scope="module")
 def tracking(hosts, tmp_path_factory) -> Iterator[str]:
     """A real MLflow server on the bridge's own address, which every simulated host reaches."""
@@ -140,23 +92,23 @@ def test_train_on_two_hosts_runs_workers_on_both_and_writes_the_model_on_the_lea
     members = ["algo-1", "algo-2"]
     storage = f"s3://{BUCKET}/{tmp_path.name}"
     mlflow = {"MLFLOW_TRACKING_URI": tracking, "MLFLOW_EXPERIMENT_NAME": "two-hosts"}  # every host gets them
-    processes = _start(hosts, tmp_path, members, members, {**QUICK, "storage-path": storage}, small_digits, mlflow)
+    processes = start(hosts, tmp_path, members, members, {**QUICK, "storage-path": storage}, small_digits, mlflow)
 
-    codes = _finish(processes, 420)
+    codes = finish(processes, 420)
 
-    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:] + _log(tmp_path, "algo-2")[-2000:]
+    assert codes == {"algo-1": 0, "algo-2": 0}, log(tmp_path, "algo-1")[-3000:] + log(tmp_path, "algo-2")[-2000:]
     assert (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").is_file()
     assert not (tmp_path / "algo-2" / "opt_ml" / "model" / "model.pth").exists()
-    leader = _log(tmp_path, "algo-1")
+    leader = log(tmp_path, "algo-1")
     assert "on 2 host(s) with 2 CPU(s): 2 worker(s) x 1 CPU(s)" in leader and "all 2 hosts joined" in leader
     for host in members:
-        assert ":actor_name:RayTrainWorker" in _ray_logs(tmp_path, host), f"no Ray Train worker ran on {host}"
-    assert "leaves: the leader's program has ended" in _log(tmp_path, "algo-2")
-    assert _recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "ALIVE"}  # recorded before the release
+        assert ":actor_name:RayTrainWorker" in ray_logs(tmp_path, host), f"no Ray Train worker ran on {host}"
+    assert "leaves: the leader's program has ended" in log(tmp_path, "algo-2")
+    assert recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "ALIVE"}  # recorded before the release
     assert list((tmp_path / RECORD / "logs" / "algo-2").glob("raylet.*"))
     keys = [item["Key"] for item in boto3.client("s3", **aws_settings()).list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert any(key.startswith(f"{tmp_path.name}/train/checkpoint_") for key in keys)
-    _nothing_left(hosts, members)
+    nothing_left(hosts, members)
     client, runs = runs_of(tracking, "two-hosts")
     assert len(runs) == 1, "one MLflow run for the job, not one per host or worker"
     assert runs[0].data.params["hosts"] == "2" and runs[0].data.params["num_workers"] == "2"
@@ -167,32 +119,32 @@ def test_train_on_two_hosts_runs_workers_on_both_and_writes_the_model_on_the_lea
 def test_tune_on_two_hosts_runs_trials_on_both(hosts, small_digits, tmp_path):
     members = ["algo-1", "algo-2"]
     hyperparameters = {**QUICK, "program": "tune", "storage-path": f"s3://{BUCKET}/{tmp_path.name}"}
-    processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
+    processes = start(hosts, tmp_path, members, members, hyperparameters, small_digits)
 
-    codes = _finish(processes, 540)
+    codes = finish(processes, 540)
 
-    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:]
+    assert codes == {"algo-1": 0, "algo-2": 0}, log(tmp_path, "algo-1")[-3000:]
     table = pd.read_csv(tmp_path / "algo-1" / "opt_ml" / "output" / "data" / "results.csv")
     assert len(table) == 16 and set(table["status"]) == {"ok"}
-    assert "on 2 host(s) with 2 CPU(s), 2 at a time" in _log(tmp_path, "algo-1")
+    assert "on 2 host(s) with 2 CPU(s), 2 at a time" in log(tmp_path, "algo-1")
     for host in members:
-        assert ":actor_name:ImplicitFunc" in _ray_logs(tmp_path, host), f"no trial ran on {host}"
-    _nothing_left(hosts, members)
+        assert ":actor_name:ImplicitFunc" in ray_logs(tmp_path, host), f"no trial ran on {host}"
+    nothing_left(hosts, members)
 
 
 def test_a_host_that_never_arrives_fails_the_job_naming_it(hosts, small_digits, tmp_path):
     members = ["algo-1", "algo-2", "algo-3"]
     hyperparameters = {**QUICK, "storage-path": f"s3://{BUCKET}/{tmp_path.name}", "hosts-timeout": str(HOSTS_TIMEOUT_S)}
     started = time.monotonic()
-    processes = _start(hosts, tmp_path, members, ["algo-1", "algo-2"], hyperparameters, small_digits)
+    processes = start(hosts, tmp_path, members, ["algo-1", "algo-2"], hyperparameters, small_digits)
 
-    codes = _finish(processes, HOSTS_TIMEOUT_S + 120)
+    codes = finish(processes, HOSTS_TIMEOUT_S + 120)
 
-    assert codes == {"algo-1": 1, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:]
+    assert codes == {"algo-1": 1, "algo-2": 0}, log(tmp_path, "algo-1")[-3000:]
     assert time.monotonic() - started < HOSTS_TIMEOUT_S + 120
     failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
     assert failure == f"host(s) algo-3 never joined the job's Ray cluster within hosts-timeout ({HOSTS_TIMEOUT_S} s)"
-    _nothing_left(hosts, members)
+    nothing_left(hosts, members)
 
 
 def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hosts, small_digits, tmp_path):
@@ -203,44 +155,44 @@ def test_a_host_lost_mid_training_ends_the_job_with_a_reason_in_bounded_time(hos
         "max-failures": "0",
         "storage-path": f"s3://{BUCKET}/{tmp_path.name}",
     }
-    processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
-    _wait_for_leader(processes, tmp_path, "epoch=2 ")
+    processes = start(hosts, tmp_path, members, members, hyperparameters, small_digits)
+    wait_for_leader(processes, tmp_path, "epoch=2 ")
 
     hosts.cut("algo-2")
     hosts.kill("algo-2")
     lost = time.monotonic()
     try:
-        codes = _finish(processes, 300)
+        codes = finish(processes, 300)
     finally:
         hosts.cut("algo-2", connected=True)
 
-    assert codes["algo-1"] not in (0, None), _log(tmp_path, "algo-1")[-3000:]
+    assert codes["algo-1"] not in (0, None), log(tmp_path, "algo-1")[-3000:]
     print(f"the leader ended {time.monotonic() - lost:.0f} s after algo-2 was lost")
     failure = (tmp_path / "algo-1" / "opt_ml" / "output" / "failure").read_text().strip()
     assert "algo-2" in failure or "198.51.100.12" in failure, failure
-    assert _recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "DEAD"}, _log(tmp_path, "algo-1")[-3000:]
-    last_lines, own_logs = _recorded_last_lines(tmp_path, "algo-2"), _ray_logs(tmp_path, "algo-2", "*.*")
+    assert recorded_nodes(tmp_path) == {"algo-1": "ALIVE", "algo-2": "DEAD"}, log(tmp_path, "algo-1")[-3000:]
+    last_lines, own_logs = recorded_last_lines(tmp_path, "algo-2"), ray_logs(tmp_path, "algo-2", "*.*")
     assert "Setting up process group for: env://" in "\n".join(last_lines), "the lost host's last lines are kept"
     assert all(line in own_logs for line in last_lines), "and they are the lines that host wrote before it was lost"
     assert not (tmp_path / "algo-1" / "opt_ml" / "model" / "model.pth").exists()
-    _nothing_left(hosts, members)
+    nothing_left(hosts, members)
 
 
 def test_a_leader_lost_mid_training_fails_the_other_host_with_a_reason(hosts, small_digits, tmp_path):
     """The leader vanishes before it announced the end: algo-2 must not pass for completed."""
     members = ["algo-1", "algo-2"]
     hyperparameters = {**QUICK, "epochs": "500", "storage-path": f"s3://{BUCKET}/{tmp_path.name}"}
-    processes = _start(hosts, tmp_path, members, members, hyperparameters, small_digits)
-    _wait_for_leader(processes, tmp_path, "epoch=2 ")
+    processes = start(hosts, tmp_path, members, members, hyperparameters, small_digits)
+    wait_for_leader(processes, tmp_path, "epoch=2 ")
 
     hosts.cut("algo-1")
     hosts.kill("algo-1")
     try:
-        codes = _finish({"algo-2": processes["algo-2"]}, 120)
+        codes = finish({"algo-2": processes["algo-2"]}, 120)
     finally:
         hosts.cut("algo-1", connected=True)
 
-    assert codes == {"algo-2": 1}, _log(tmp_path, "algo-2")[-3000:]
+    assert codes == {"algo-2": 1}, log(tmp_path, "algo-2")[-3000:]
     failure = (tmp_path / "algo-2" / "opt_ml" / "output" / "failure").read_text().strip()
     assert failure == "the leader algo-1 stopped answering before its program ended, so algo-2 leaves the job"
 
@@ -268,7 +220,9 @@ def _dashboard(hosts: SimulatedHosts, path: str, token: str | None) -> tuple[int
     )
     done = subprocess.run(
         ["ip", "netns", "exec", hosts.namespace("algo-1"), sys.executable, "-c", probe, token or ""],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     status, _, body = done.stdout.partition("\n")
     return int(status or 0), body
@@ -292,18 +246,18 @@ def test_the_dashboard_shows_both_hosts_and_a_host_no_task_reaches_at_the_end_st
     token = job_token(JOB_ARN, members, Hyperparameters.from_strings(hyperparameters).as_strings())
     deadline = time.monotonic() + 300
     while (answer := _dashboard(hosts, "/api/v0/nodes", token))[0] != 200 or answer[1].count('"ALIVE"') < 2:
-        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, _log(tmp_path, "algo-1")[-3000:]
+        assert processes["algo-1"].poll() is None and time.monotonic() < deadline, log(tmp_path, "algo-1")[-3000:]
         time.sleep(0.5)
 
     nodes = json.loads(answer[1])["data"]["result"]["result"]
     without_token, wrong_token = _dashboard(hosts, "/api/v0/nodes", None), _dashboard(hosts, "/api/v0/nodes", "x")
     with hosts.raylet_unreachable("algo-2"):
         (tmp_path / "algo-1" / "opt_ml" / "output" / "data" / "go").touch()
-        codes = _finish(processes, 120)
+        codes = finish(processes, 120)
 
     assert sorted(node["node_ip"] for node in nodes) == [hosts.address(host) for host in members]
     assert (without_token[0], wrong_token[0]) == (401, 403)
-    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path, "algo-1")[-3000:] + _log(tmp_path, "algo-2")[-2000:]
-    assert "leaves: the leader's program has ended" in _log(tmp_path, "algo-2")
+    assert codes == {"algo-1": 0, "algo-2": 0}, log(tmp_path, "algo-1")[-3000:] + log(tmp_path, "algo-2")[-2000:]
+    assert "leaves: the leader's program has ended" in log(tmp_path, "algo-2")
     assert not (tmp_path / "algo-2" / "opt_ml" / "output" / "failure").exists()
-    _nothing_left(hosts, members)
+    nothing_left(hosts, members)

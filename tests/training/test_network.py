@@ -1,12 +1,13 @@
 """The network facts of a multi-host job: interface addresses, names, the shared Ray token."""
+
 import dataclasses
 import json
 
 import pytest
 
+from training.cluster.network import address_of, cluster_token, interface_address
 from training.contract.environment import read_environment
 from training.errors import JobError
-from training.cluster.network import address_of, cluster_token, interface_address
 
 
 def _env(tmp_path, host, job="job-1", **hyperparameters):

@@ -1,5 +1,6 @@
 """Ray's object store is fitted to /dev/shm, so it stays in memory; a small /dev/shm gets a floor, on disk,
 and one line that says so."""
+
 from __future__ import annotations
 
 from pathlib import Path

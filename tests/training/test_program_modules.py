@@ -1,4 +1,5 @@
 """`python -m training.train` and `python training/tune.py` run their program under the image's contract."""
+
 from __future__ import annotations
 
 import os

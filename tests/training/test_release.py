@@ -1,9 +1,11 @@
-"""The end of the leader's program, announced through its GCS and heard by the other hosts (training/cluster/release.py).
+"""The end of the leader's program, announced through its GCS and heard by the other hosts
+(training/cluster/release.py).
 
 On a one-node Ray cluster in this process: the leader's side runs here as a driver, the other hosts'
 side reads the same GCS the way their entry points do, without joining as a driver. A GCS that goes
 silent before the end is proven on the simulated hosts (tests/training/test_multihost.py).
 """
+
 from __future__ import annotations
 
 import threading
@@ -11,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from training.contract.environment import JobEnvironment, read_environment
 from training.cluster.release import EndWatch, announce_end
+from training.contract.environment import JobEnvironment, read_environment
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
 """A job stopped the way SageMaker stops it (SIGTERM) resumes from its last checkpoint when run again."""
+
 import json
 import os
 import re

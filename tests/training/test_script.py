@@ -3,22 +3,22 @@
 Two real runs share this module's Ray start-ups: the example search (it must pass end to end) and a
 checking script that fails on purpose after recording what it was given.
 """
+
 from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 from pathlib import Path
 
 import pytest
 
-from training.contract.layout import layout
 from tests.training.toolkit import assert_same_variables, toolkit_env, wheel
+from training.contract.hyperparameters import Hyperparameters
+from training.contract.layout import layout
 from training.entrypoint import main
 from training.errors import JobError
-from training.contract.hyperparameters import Hyperparameters
-from training.script.run import FAILURE_LIMIT, failure_reason
 from training.script.environment import script_arguments
+from training.script.run import FAILURE_LIMIT, failure_reason
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = REPOSITORY / "examples" / "digits_search"
@@ -60,7 +60,9 @@ def failed_run(tmp_path_factory, digits):
     (code / "requirements.txt").write_text("tinydep==1.0\n")
     root = base / "job"
     user = {"exit-code": "3", "note": "hello world", "rate": "0.5"}
-    layout(root, {"program": "script", "entry-script": "check.py", **user}, {"training": digits["training"], "code": code})
+    layout(
+        root, {"program": "script", "entry-script": "check.py", **user}, {"training": digits["training"], "code": code}
+    )
     (root / "model" / "model.pth").write_bytes(b"stale")
     decoded = {"exit-code": 3, "note": "hello world", "rate": 0.5}
     submit = {"sagemaker_program": "check.py", "sagemaker_submit_directory": str(root / "input" / "data" / "code")}
@@ -147,7 +149,10 @@ def test_with_program_script_every_other_hyperparameter_is_the_scripts_not_ours(
     cluster = {"storage-path": "s3://bucket/ray", "hosts-timeout": "60"}  # the cluster's, as the launcher adds them
     given = {"program": "script", "entry-script": "job.py", "epochs": "0", "flag": "true", **cluster}
     assert script_arguments(given) == [
-        "--epochs", "0", "--flag", "True"  # the toolkit's formats: JSON-decoded values, str() of each
+        "--epochs",
+        "0",
+        "--flag",
+        "True",  # the toolkit's formats: JSON-decoded values, str() of each
     ]
     with pytest.raises(JobError, match="unknown hyperparameter 'lr'"):
         Hyperparameters.from_strings({"program": "train", "lr": "0.1"})

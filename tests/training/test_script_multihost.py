@@ -2,11 +2,13 @@
 
 The hosts are tests/training/test_multihost.py's simulated ones (a set of this module's own).
 """
+
 from __future__ import annotations
 
 import json
 
-from tests.training.test_multihost import _finish, _log, _nothing_left, _start, hosts  # noqa: F401 - hosts: a fixture
+from tests.training.multihost_jobs import finish, log, nothing_left, start
+from tests.training.test_multihost import hosts  # noqa: F401 - a fixture
 
 NO_INIT = """
 import json, os, socket
@@ -26,17 +28,17 @@ with open(os.path.join(os.environ["SM_MODEL_DIR"], "seen.json"), "w") as out:
 """
 
 
-def test_a_script_without_ray_init_sees_every_hosts_cpus(hosts, tmp_path):
+def test_a_script_without_ray_init_sees_every_hosts_cpus(hosts, tmp_path):  # noqa: F811 - the fixture imported above
     code = tmp_path / "code"
     code.mkdir()
     (code / "no_init.py").write_text(NO_INIT)
     members = ["algo-1", "algo-2"]
     hyperparameters = {"program": "script", "entry-script": "no_init.py", "hosts-timeout": "300"}
-    processes = _start(hosts, tmp_path / "job", members, members, hyperparameters, {"code": code})
+    processes = start(hosts, tmp_path / "job", members, members, hyperparameters, {"code": code})
 
-    codes = _finish(processes, 300)
+    codes = finish(processes, 300)
 
-    assert codes == {"algo-1": 0, "algo-2": 0}, _log(tmp_path / "job", "algo-1")[-3000:]
+    assert codes == {"algo-1": 0, "algo-2": 0}, log(tmp_path / "job", "algo-1")[-3000:]
     seen = json.loads((tmp_path / "job" / "algo-1" / "opt_ml" / "model" / "seen.json").read_text())
     assert seen == {"cpus": 2.0, "hosts": ["algo-1", "algo-2"]}
-    _nothing_left(hosts, members)
+    nothing_left(hosts, members)

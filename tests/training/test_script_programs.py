@@ -5,13 +5,14 @@ the SDK's way (`sagemaker_program`, `sagemaker_submit_directory` an s3:// source
 that uses Ray without `ray.init()` and pins another Ray and torch in its requirements.txt. The second is a
 Tune script in the style of Ray's tune_basic_example.py from a local submit folder, with default storage.
 """
+
 from __future__ import annotations
 
 import contextlib
 import io
 import json
-import os
 import multiprocessing
+import os
 import tarfile
 import time
 from pathlib import Path
@@ -21,8 +22,8 @@ import pytest
 import ray
 import torch
 
-from training.contract.layout import layout
 from tests.training.toolkit import assert_same_variables, toolkit_env, wheel
+from training.contract.layout import layout
 from training.entrypoint import main
 from training.errors import JobError
 from training.script.requirements import protected_versions, requirements_installed, split_requirements
@@ -105,15 +106,24 @@ def _sourcedir(files: dict[str, str]) -> bytes:
 def sdk_run(tmp_path_factory, digits, moto_endpoint):
     """The SDK-style train.py from an s3:// sourcedir.tar.gz, its hyperparameters as the SDK writes them."""
     aws = {"AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_endpoint, aws_access_key_id="testing",
-                      aws_secret_access_key="testing")
+    s3 = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     s3.create_bucket(Bucket="sdk-code")
     files = {"train.py": SDK_TRAIN, "helper.py": "VALUE = 7\n", "requirements.txt": OTHER_RAY_AND_TORCH}
     s3.put_object(Bucket="sdk-code", Key="job/source/sourcedir.tar.gz", Body=_sourcedir(files))
     uri = "s3://sdk-code/job/source/sourcedir.tar.gz"
     root = tmp_path_factory.mktemp("sdk") / "job"
-    sdk = {"sagemaker_program": json.dumps("train.py"), "sagemaker_submit_directory": json.dumps(uri),
-           "sagemaker_region": json.dumps("us-east-1"), "sagemaker_container_log_level": "20"}
+    sdk = {
+        "sagemaker_program": json.dumps("train.py"),
+        "sagemaker_submit_directory": json.dumps(uri),
+        "sagemaker_region": json.dumps("us-east-1"),
+        "sagemaker_container_log_level": "20",
+    }
     layout(root, {**SDK_HYPERPARAMETERS, **sdk}, {"training": digits["training"]})
     decoded = {key: json.loads(value) for key, value in {**SDK_HYPERPARAMETERS, **sdk}.items()}
     reference = toolkit_env(root, decoded)

@@ -1,12 +1,13 @@
 """Sizing Ray workers and trials so that every CPU (or GPU) of the job is used."""
+
 import dataclasses
 
 import pytest
 
-from training.contract.environment import read_environment
-from training.errors import JobError
-from training.contract.hyperparameters import Hyperparameters
 from training.cluster.sizing import plan_trials, plan_workers
+from training.contract.environment import read_environment
+from training.contract.hyperparameters import Hyperparameters
+from training.errors import JobError
 
 
 def _env(tmp_path, cpus=16, gpus=0, hosts=1, **raw):

@@ -4,6 +4,7 @@ train, tune and a script job run through the entry point, as in the image; their
 params, per-epoch metrics and artifacts are read back with MlflowClient. A server stopped mid-job
 costs the job one warning line, never the job.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,11 +39,24 @@ def tracking(tmp_path_factory) -> Iterator[str]:
 
 def _run_tracked(root: Path, uri: str, experiment: str) -> subprocess.CompletedProcess:
     """The entry point in a process of its own, as in a job: a named job sets its Ray token in its environment."""
-    environ = {**os.environ, "SM_BASE_DIR": str(root), "SM_NUM_CPUS": "2", "SM_NUM_GPUS": "0",
-               "MLFLOW_TRACKING_URI": uri, "MLFLOW_EXPERIMENT_NAME": experiment,
-               "TRAINING_JOB_NAME": f"{experiment}-job", "RAY_SM_IMAGE": "img:abc"}
-    return subprocess.run([sys.executable, "-m", "training.entrypoint", "train"], env=environ, cwd=REPOSITORY,
-                          capture_output=True, text=True, timeout=600)
+    environ = {
+        **os.environ,
+        "SM_BASE_DIR": str(root),
+        "SM_NUM_CPUS": "2",
+        "SM_NUM_GPUS": "0",
+        "MLFLOW_TRACKING_URI": uri,
+        "MLFLOW_EXPERIMENT_NAME": experiment,
+        "TRAINING_JOB_NAME": f"{experiment}-job",
+        "RAY_SM_IMAGE": "img:abc",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "training.entrypoint", "train"],
+        env=environ,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_train_logs_one_run_with_params_epochs_and_model(make_job, quick, tracking):
@@ -95,11 +109,25 @@ def test_a_server_stopped_mid_job_costs_one_warning_not_the_job(tmp_path, make_j
     once the run exists: from then on, to the job, the server has stopped."""
     root = make_job({"program": "train", "epochs": "2", **quick})
     relay = Relay(int(tracking.rsplit(":", 1)[1]))
-    env = {**os.environ, "SM_BASE_DIR": str(root), "SM_NUM_CPUS": "2", "SM_NUM_GPUS": "0",
-           "MLFLOW_TRACKING_URI": f"http://user:secret@127.0.0.1:{relay.port}", "MLFLOW_EXPERIMENT_NAME": "stopped",
-           "RAY_ADDRESS": "local", "HOME": str(tmp_path), "PYTHONPATH": str(REPOSITORY)}
-    job = subprocess.Popen([sys.executable, "-m", "training.entrypoint", "train"], env=env, cwd=REPOSITORY,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "SM_BASE_DIR": str(root),
+        "SM_NUM_CPUS": "2",
+        "SM_NUM_GPUS": "0",
+        "MLFLOW_TRACKING_URI": f"http://user:secret@127.0.0.1:{relay.port}",
+        "MLFLOW_EXPERIMENT_NAME": "stopped",
+        "RAY_ADDRESS": "local",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(REPOSITORY),
+    }
+    job = subprocess.Popen(
+        [sys.executable, "-m", "training.entrypoint", "train"],
+        env=env,
+        cwd=REPOSITORY,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = []
     for line in job.stdout:
         lines.append(line)

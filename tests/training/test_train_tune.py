@@ -1,13 +1,14 @@
 """Train and tune end to end on a real two-node Ray cluster, with the real digits."""
+
 import json
 
 import pandas as pd
 import pytest
 import torch
 
+from training.programs.loop import evaluate
 from training.programs.mnist import load_channel
 from training.programs.model import Net
-from training.programs.loop import evaluate
 
 pytestmark = pytest.mark.usefixtures("ray_two_nodes")
 
@@ -42,7 +43,12 @@ def test_tune_two_by_two_grid_writes_table_heatmap_and_best_model(make_job, digi
 
     table = pd.read_csv(root / "output" / "data" / "results.csv")
     assert len(table) == 4 and set(table["status"]) == {"ok"}
-    assert set(zip(table["beta_1"], table["beta_2"])) == {(0.8, 0.99), (0.8, 0.98), (0.9, 0.99), (0.9, 0.98)}
+    assert set(zip(table["beta_1"], table["beta_2"], strict=True)) == {
+        (0.8, 0.99),
+        (0.8, 0.98),
+        (0.9, 0.99),
+        (0.9, 0.98),
+    }
     assert (table["epoch"] == 2).all()
     assert (root / "output" / "data" / "heatmap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     best = table.loc[table["test_loss"].idxmin()]
@@ -64,7 +70,7 @@ def test_tune_again_resumes_the_same_search_and_starts_afresh_for_another(make_j
     assert run_job(make_job({**search, "beta-1-grid": "0.8"})) == 0
     assert "starting a new search" in capsys.readouterr().out
     table = pd.read_csv(root / "output" / "data" / "results.csv")
-    assert list(zip(table["beta_1"], table["beta_2"])) == [(0.8, 0.99)]
+    assert list(zip(table["beta_1"], table["beta_2"], strict=True)) == [(0.8, 0.99)]
 
 
 def test_a_corrupt_checkpoint_ends_the_rerun_with_one_sentence(make_job, quick, run_job, capsys):

@@ -1,4 +1,5 @@
 """What the SageMaker training toolkit gives a script, as a reference for tests; and a wheel pip needs no index for."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,7 @@ def toolkit_env(root: Path, hyperparameters: dict) -> dict:
     The toolkit reads SAGEMAKER_BASE_DIR when it is imported. It knows the script from sagemaker_program
     and its folder from sagemaker_submit_directory, where this image takes program=script and entry-script.
     """
-    code = f"""
+    code = """
 import json, sys
 from sagemaker_training.environment import Environment
 hps = json.loads(sys.argv[1])

@@ -6,6 +6,7 @@ job on the CPUs of an expensive GPU instance. The host's GPUs are what the contr
 (`SM_NUM_GPUS`) or, as SageMaker sets no such variable for an image of its own, what `nvidia-smi` lists:
 the NVIDIA container runtime puts it into every container it gives GPUs to.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -52,7 +53,9 @@ def nvidia_smi() -> DriverReport:
     try:
         result = subprocess.run(
             ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-            capture_output=True, text=True, timeout=_NVIDIA_SMI_TIMEOUT_S,
+            capture_output=True,
+            text=True,
+            timeout=_NVIDIA_SMI_TIMEOUT_S,
         )
     except FileNotFoundError:
         return DriverReport(gpus=0, driver="unknown (no nvidia-smi in the container)")

@@ -16,6 +16,7 @@ Ray's defaults would have tolerated for about a minute. A job network within one
 answers in well under a millisecond, so 3 s per answer leaves ample room for a busy host.
 The GCS reads these as RAY_<name> variables when it starts (every Ray process reads its RayConfig so).
 """
+
 from __future__ import annotations
 
 RAY_HEALTH_CHECKS = {

@@ -6,6 +6,7 @@ stay until the leader announces the end of its program (training/cluster/release
 within seconds, with a reason, when the leader stops answering before that, so that no host keeps a job
 running alone. Every Ray process a host starts is stopped, by process group, before the entry point returns.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,12 +21,12 @@ from pathlib import Path
 
 import ray
 
-from training.contract.environment import JobEnvironment
-from training.errors import JobError
 from training.cluster.health_checks import RAY_HEALTH_CHECKS
 from training.cluster.network import address_of, answers, prepare_network, resolve
 from training.cluster.release import POLL_S, EndWatch, announce_end
 from training.cluster.sizing import node_resources
+from training.contract.environment import JobEnvironment
+from training.errors import JobError
 
 HEAD_PORT = 6379  # Ray's default GCS port; every host of a job reaches the others on any port
 _MISSES_BEFORE_LEAVING = 3  # consecutive unanswered looks at the leader's GCS (POLL_S apart) before a host leaves
@@ -158,7 +159,7 @@ def _ray_node(options: Sequence[str], cluster: str) -> Iterator[subprocess.Popen
     GCS checks every node (training/cluster/health_checks.py); they are given to every node alike.
     """
     ray_cli = Path(sys.executable).with_name("ray")
-    log = tempfile.NamedTemporaryFile(prefix="ray-start-", suffix=".log", delete=False)  # noqa: SIM115
+    log = tempfile.NamedTemporaryFile(prefix="ray-start-", suffix=".log", delete=False)
     command = [str(ray_cli) if ray_cli.exists() else "ray", "start", "--block", *options]
     environ = {**os.environ, **RAY_HEALTH_CHECKS, "RAY_ADDRESS": cluster}
     node = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environ)

@@ -4,6 +4,7 @@ SageMaker names a job's hosts `algo-1`, `algo-2`, ... in its DNS and tells the c
 interface joins them (`network_interface_name` in resourceconfig.json). Names can take a while to
 resolve after a host starts, so lookups retry until a deadline.
 """
+
 from __future__ import annotations
 
 import fcntl

@@ -6,6 +6,7 @@ a training container's /dev/shm, so the store is fitted to what /dev/shm has fre
 the jobs here need, it is kept at the floor and lives on disk in RAY_TMPDIR (the image puts that on the
 job's storage volume), announced with one line instead of Ray's paragraph.
 """
+
 from __future__ import annotations
 
 import os

@@ -10,6 +10,7 @@ to the driver's stdout is one such handler, Ray's client server adds another the
 it keeps the last LAST_LINES lines of each node address, each cut to LINE_CHARS, so memory stays bounded.
 Lines of other drivers' jobs (a program=script job's own ray.init) do not reach this driver.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -15,6 +15,7 @@ each node's logs through its dashboard agent, so a dead node's logs are gone wit
 Recording runs in a thread with a deadline: a broken or busy cluster costs at most RECORD_BUDGET_S seconds
 and one warning line, never the job.
 """
+
 from __future__ import annotations
 
 import dataclasses

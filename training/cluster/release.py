@@ -8,6 +8,7 @@ hears the end and exits 0. A host that stops reaching the GCS before it saw the 
 vanished mid-job, and says so. The sagemaker-training toolkit makes the same distinction for MPI jobs with a
 status file the master writes onto each worker before it exits (sagemaker_training/mpi.py, `_write_status_file`).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,8 +18,8 @@ import ray
 from ray._raylet import GcsClient
 from ray.experimental import internal_kv
 
-from training.contract.environment import JobEnvironment
 from training.cluster.network import address_of
+from training.contract.environment import JobEnvironment
 
 RELEASE_WAIT_S = 30  # the most the leader keeps the cluster up for hosts that have not acknowledged the end
 POLL_S = 1.0  # how often a host looks for the marker; also the timeout of one look

@@ -3,6 +3,7 @@
 The hosts themselves meet and part in hosts.py; this module sizes and starts Ray on top of that and
 writes Ray's record (ray_record.py) when the program ends.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,13 +13,12 @@ from collections.abc import Iterator
 
 import ray
 
-from training.contract.environment import JobEnvironment
 from training.cluster.hosts import head_node, join_cluster, release_workers, wait_for_hosts
 from training.cluster.ray_last_lines import keep_last_lines
 from training.cluster.ray_record import write_record
 from training.cluster.sizing import node_resources
 from training.cluster.stopping import stop_on_sigterm
-
+from training.contract.environment import JobEnvironment
 
 # Ray settings for a job's logs; its processes inherit them from the driver's environment.
 _QUIET_RAY = {

@@ -5,13 +5,14 @@ Train: by default one worker per GPU, or on CPU one worker per host holding all 
 a model this small); workers x cpus-per-worker never exceeds the job's CPUs.
 Tune: as many concurrent trials as the CPUs allow at cpus-per-trial each.
 """
+
 from __future__ import annotations
 
 import dataclasses
 
+from training.cluster.object_store import object_store_bytes
 from training.contract.environment import JobEnvironment
 from training.errors import JobError
-from training.cluster.object_store import object_store_bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,8 +78,7 @@ def plan_workers(env: JobEnvironment) -> WorkerPlan:
         raise JobError(f"num-workers is {workers} but the job has {hosts * env.num_gpus} GPU(s), one per worker")
     if workers * cpus > total_cpus:
         raise JobError(
-            f"num-workers x cpus-per-worker = {workers} x {cpus} = {workers * cpus} CPUs, "
-            f"but the job has {total_cpus}"
+            f"num-workers x cpus-per-worker = {workers} x {cpus} = {workers * cpus} CPUs, but the job has {total_cpus}"
         )
     backend = hp.backend if hp.backend != "auto" else ("nccl" if gpu else "gloo")
     if backend == "nccl" and not gpu:

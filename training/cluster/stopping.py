@@ -2,6 +2,7 @@
 
 Kept apart from cluster.py so that the entry point can install it at once without importing Ray.
 """
+
 from __future__ import annotations
 
 import signal

@@ -25,6 +25,7 @@ Sources and precedence (later wins):
 - Experiment tracking: MLflow's own `MLFLOW_*` variables (training/tracking/mlflow_run.py) and the image's URI,
   `RAY_SM_IMAGE`, which the launcher puts in the job's Environment (SageMaker does not tell a container).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,9 +35,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from training.errors import JobError
-from training.contract.programs import PROGRAMS
 from training.contract.hyperparameters import Hyperparameters, canonical_name, parse_pairs
+from training.contract.programs import PROGRAMS
+from training.errors import JobError
 
 DEFAULT_BASE_DIR = "/opt/ml"
 FIRST_HOST = "algo-1"  # SageMaker names a job's hosts algo-1, algo-2, ...
@@ -194,7 +195,7 @@ def _channels(paths: JobPaths, env: Mapping[str, str]) -> dict[str, Path]:
         names.update(entry.name for entry in data.iterdir() if entry.is_dir())
     channels = {name: data / name for name in names}
     prefix = "SM_CHANNEL_"
-    channels.update({key[len(prefix):].lower(): Path(value) for key, value in env.items() if key.startswith(prefix)})
+    channels.update({key[len(prefix) :].lower(): Path(value) for key, value in env.items() if key.startswith(prefix)})
     return channels
 
 

@@ -4,6 +4,7 @@ Every value arrives as a string (hyperparameters.json, SM_HPS, `--key value`). N
 matched with `-` and `_` treated alike (`learning-rate` == `learning_rate`). A bad name or
 value raises JobError with one sentence that names it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -135,7 +136,9 @@ class Hyperparameters:
     num_workers: int = _hp(0, _int(0), "Ray Train workers; 0 sizes from the hosts")
     cpus_per_worker: int = _hp(0, _int(0), "CPUs per Ray Train worker; 0 sizes from the hosts")
     use_gpu: bool | None = _hp(None, _tristate, "train on GPUs: true, false or auto (if the host has any)")
-    backend: str = _hp("auto", _choice("auto", "gloo", "nccl"), "torch.distributed backend; auto: nccl on GPU, gloo on CPU")
+    backend: str = _hp(
+        "auto", _choice("auto", "gloo", "nccl"), "torch.distributed backend; auto: nccl on GPU, gloo on CPU"
+    )
     max_failures: int = _hp(2, _int(0), "times a failed run or trial is retried")
     storage_path: str = _hp(
         "", _storage_uri, "Ray's checkpoints and run state: s3:// URI or a folder every host shares; '' = checkpoints/"

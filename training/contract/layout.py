@@ -4,6 +4,7 @@ The local executor, the demo, the benchmarks and the simulated hosts all prepare
 module, so the files they write are the ones training/contract/environment.py reads (its names and
 paths, not copies of them).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,9 @@ def layout(
     paths = read_paths({"SM_BASE_DIR": str(root)})
     paths.config_dir.mkdir(parents=True, exist_ok=True)
     _write_json(paths.config_dir / HYPERPARAMETERS_FILE, {key: str(value) for key, value in hyperparameters.items()})
-    _write_json(paths.config_dir / RESOURCE_CONFIG_FILE, resource_config(list(hosts), current_host, interface, instance_type))
+    _write_json(
+        paths.config_dir / RESOURCE_CONFIG_FILE, resource_config(list(hosts), current_host, interface, instance_type)
+    )
     _write_json(
         paths.config_dir / INPUT_DATA_CONFIG_FILE,
         {name: {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated"} for name in channels},

@@ -6,6 +6,7 @@ Both sides come from here: `format_metrics` writes the line
 with its worker's name. SageMaker allows at most 40 definitions, each regex at most 500 characters
 (AlgorithmSpecification.MetricDefinitions in the CreateTrainingJob API reference).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

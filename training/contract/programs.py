@@ -3,6 +3,7 @@ all read them from here.
 
 A program's module has `run(env)`; it is imported only when chosen (tune pulls in pandas, script pip).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,7 +23,10 @@ class Program:
 TRAIN = Program("train", "training.programs.data_parallel", "data-parallel training with Ray Train")
 TUNE = Program("tune", "training.programs.grid_search", "a grid search with Ray Tune, one trial per CPU")
 SCRIPT = Program(
-    "script", "training.script.run", "your own Ray program from the code channel", users_own=True,
+    "script",
+    "training.script.run",
+    "your own Ray program from the code channel",
+    users_own=True,
     on_any_ray_cluster=False,  # on another Ray cluster a script runs as itself, `python SCRIPT`
 )
 PROGRAMS = {program.name: program for program in (TRAIN, TUNE, SCRIPT)}

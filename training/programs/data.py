@@ -3,6 +3,7 @@
 A missing channel or a corrupt file is reported in one sentence before the cluster
 spends a second; the arrays then travel to workers through Ray's object store.
 """
+
 from __future__ import annotations
 
 from training.contract.environment import JobEnvironment

@@ -5,6 +5,7 @@ as `python -m training.train` / `python training/train.py` (the same contract, p
 Checkpoints go under the SageMaker checkpoint folder with a fixed run name, so running the
 job again with the same folder (a restarted spot job, a second local run) resumes there.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,16 +18,16 @@ import ray.train
 import ray.train.torch
 from ray.train.torch import TorchConfig, TorchTrainer
 
-from training.contract.programs import TRAIN
-from training.programs import storage
-from training.cluster.session import ray_cluster
 from training.cluster.hosts import raise_if_hosts_lost
+from training.cluster.session import ray_cluster
+from training.cluster.sizing import WorkerPlan, plan_workers
 from training.contract.environment import JobEnvironment
-from training.programs.data import load_datasets
+from training.contract.programs import TRAIN
 from training.errors import JobError
+from training.programs import storage
+from training.programs.data import load_datasets
 from training.programs.loop import CHECKPOINT_FILE, Session, run_loop
 from training.programs.outputs import SUMMARY_FILE, save_model
-from training.cluster.sizing import WorkerPlan, plan_workers
 from training.tracking.mlflow_run import Run, job_run
 
 RUN_NAME = TRAIN.name  # the checkpoint folder a rerun resumes from

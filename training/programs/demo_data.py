@@ -6,6 +6,7 @@ split 80/20 into `training` and `testing` channels, the same split on every run.
 
     python -m training.programs.demo_data OUT_DIR
 """
+
 from __future__ import annotations
 
 import sys

@@ -6,6 +6,7 @@ node, so 16 trials do not hold 16 copies. The tuner's state lives under the chec
 folder, one folder per search: running the job again with the same hyperparameters resumes
 its unfinished trials; with other ones it starts a new search rather than finish the old grid.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,18 +19,18 @@ import torch
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
-from training.contract.programs import TUNE
-from training.programs import storage
 from training.cluster.session import ray_cluster
+from training.cluster.sizing import plan_trials
 from training.contract.environment import JobEnvironment
-from training.programs.data import load_datasets
-from training.errors import JobError
 from training.contract.hyperparameters import Hyperparameters
+from training.contract.programs import TUNE
+from training.errors import JobError
+from training.programs import storage
+from training.programs.data import load_datasets
 from training.programs.loop import Session, run_loop
 from training.programs.mnist import Digits
 from training.programs.outputs import save_model
 from training.programs.results import write_results
-from training.cluster.sizing import plan_trials
 from training.tracking.mlflow_run import Run, job_run
 
 RUN_NAME = TUNE.name  # the checkpoint folder a rerun resumes from
@@ -119,7 +120,10 @@ def _tuner(env: JobEnvironment, trainable, concurrent: int, tracked: Run) -> tun
     scheduler = ASHAScheduler(max_t=hp.epochs, grace_period=1) if hp.asha else None
     return tune.Tuner(
         trainable,
-        param_space={"beta_1": tune.grid_search(list(hp.beta_1_grid)), "beta_2": tune.grid_search(list(hp.beta_2_grid))},
+        param_space={
+            "beta_1": tune.grid_search(list(hp.beta_1_grid)),
+            "beta_2": tune.grid_search(list(hp.beta_2_grid)),
+        },
         # reuse_actors: a finished trial's process takes the next one, instead of a new process importing torch.
         tune_config=tune.TuneConfig(
             metric=METRIC, mode=MODE, scheduler=scheduler, max_concurrent_trials=concurrent, reuse_actors=True

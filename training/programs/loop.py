@@ -3,6 +3,7 @@
 What differs between the two (rank, device, how to report and checkpoint) comes in a
 `Session`; everything about the optimisation itself lives here.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,9 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import BatchSampler, DataLoader, Dataset, DistributedSampler, SequentialSampler
 
+from training.contract.hyperparameters import Hyperparameters
 from training.contract.metric_line import format_metrics
 from training.errors import JobError
-from training.contract.hyperparameters import Hyperparameters
 from training.programs.mnist import MEAN, STD, Digits
 from training.programs.model import Net
 

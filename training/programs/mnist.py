@@ -3,6 +3,7 @@
 Images stay uint8 (one byte a pixel) until a batch is used, so that many concurrent
 trials sharing one copy through Ray's object store never hold float copies of the set.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -63,7 +64,9 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
         raise JobError(f"{path.name} cannot be read ({error})") from None
     if len(raw) < 4 or struct.unpack(">I", raw[:4])[0] != magic:
         found = raw[:4].hex() if raw else "nothing"
-        raise JobError(f"{path.name} is not an IDX file of the expected kind (magic number {found}, expected {magic:08x})")
+        raise JobError(
+            f"{path.name} is not an IDX file of the expected kind (magic number {found}, expected {magic:08x})"
+        )
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(raw) < header:
@@ -71,7 +74,10 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     shape = struct.unpack(f">{ndim}I", raw[4:header])
     expected = int(np.prod(shape)) if shape else 0
     if len(raw) - header != expected:
-        raise JobError(f"{path.name} is truncated or corrupt: the header promises {expected} bytes of data, the file has {len(raw) - header}")
+        raise JobError(
+            f"{path.name} is truncated or corrupt: the header promises {expected} bytes of data,"
+            f" the file has {len(raw) - header}"
+        )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 

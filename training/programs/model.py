@@ -2,6 +2,7 @@
 
 Kept layer for layer so that accuracy and speed compare with the reference job.
 """
+
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,4 +1,5 @@
 """What a finished run leaves in the model folder, written so that it is all or nothing."""
+
 from __future__ import annotations
 
 import json

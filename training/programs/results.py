@@ -1,4 +1,5 @@
 """The search's results as a table (results.csv) and a picture (a heatmap of the grid)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,8 +8,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # no display in a training job
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
 RESULTS_FILE = "results.csv"
 HEATMAP_FILE = "heatmap.png"

@@ -2,6 +2,7 @@
 
 pyarrow's filesystems (Ray's own storage layer) read both; its S3 filesystem honours AWS_ENDPOINT_URL.
 """
+
 from __future__ import annotations
 
 import pyarrow.fs

@@ -12,6 +12,7 @@ Hyperparameters are the toolkit's: every given one except the platform's (`sagem
 to jobs on several hosts and a script gets as Ray's default storage path instead), each value decoded as
 JSON where it parses (`"0.1"` -> 0.1).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from training.contract.environment import DEFAULT_INSTANCE_GROUP, JobEnvironment
-from training.contract.hyperparameters import CLUSTER_SETTINGS, ESTIMATOR_CODE, ESTIMATOR_PROGRAM, SCRIPT_OWN, canonical_name
+from training.contract.hyperparameters import (
+    CLUSTER_SETTINGS,
+    ESTIMATOR_CODE,
+    ESTIMATOR_PROGRAM,
+    SCRIPT_OWN,
+    canonical_name,
+)
 from training.tracking.mlflow_run import script_variables
 
 # sagemaker_training.params.SAGEMAKER_HYPERPARAMETERS: the toolkit's own settings, neither hps nor framework params.

@@ -9,6 +9,7 @@ toolkit's `pip install -r` keeps it) instead of being installed again, and nothi
 changed. The overlay's site-packages goes on PYTHONPATH before Ray starts, for the script and Ray's
 workers alike. A line that cannot be satisfied beside the image's versions fails the job, naming it.
 """
+
 from __future__ import annotations
 
 import contextlib

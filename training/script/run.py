@@ -8,6 +8,7 @@ the toolkit's `--name value` arguments and SM_* variables (training/script/envir
 to the cluster and with Ray's results under storage-path or output/data (training/script/runner.py).
 The script's exit status is the job's; when it is not 0 its last stderr lines become the failure reason.
 """
+
 from __future__ import annotations
 
 import collections
@@ -19,12 +20,12 @@ from collections.abc import Sequence
 
 import ray
 
-from training.script import runner as script_runner
 from training.cluster.session import ray_cluster
 from training.contract.environment import JobEnvironment
 from training.errors import ScriptExited
-from training.script.requirements import requirements_installed
+from training.script import runner as script_runner
 from training.script.environment import script_arguments, script_environment
+from training.script.requirements import requirements_installed
 from training.script.source import ScriptSource, script_source
 from training.tracking.mlflow_run import job_run
 

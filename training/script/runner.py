@@ -14,6 +14,7 @@ This file is run by path (`python -P script_runner.py STORAGE SCRIPT ARGS...`) i
 imports nothing from training/; `-P` keeps training/ off sys.path, where the script's own folder goes first,
 as for `python SCRIPT`.
 """
+
 from __future__ import annotations
 
 import functools

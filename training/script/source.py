@@ -8,6 +8,7 @@ the script there (sagemaker_training/files.py `download_and_extract`, entry_poin
 module. S3 is read through pyarrow, Ray's own storage layer, which honours AWS_ENDPOINT_URL and the
 container's credentials as Ray's storage path does (training/programs/storage.py).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,8 @@ from typing import Any
 import pyarrow.fs
 
 from training.contract.environment import JobEnvironment
-from training.errors import JobError
 from training.contract.hyperparameters import ESTIMATOR_CODE, ESTIMATOR_PROGRAM
+from training.errors import JobError
 from training.script.environment import decoded
 
 CODE_CHANNEL = "code"

@@ -12,6 +12,7 @@ prints one warning line and every later call is skipped. MLflow's HTTP retries a
 dead server costs seconds, not the 2 minutes x 7 retries of MLflow's defaults. Credentials in a URI
 (`https://user:password@host`) never reach a log line or a parameter.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -3,6 +3,7 @@
 Both callbacks run on the leader only (Ray Train's controller is pinned to the driver's node, Tune's
 callbacks run in the driver), so a job has one run however many hosts and workers it has.
 """
+
 from __future__ import annotations
 
 from typing import Any

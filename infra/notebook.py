@@ -21,13 +21,20 @@ from infra.suppressions import Finding, suppress_nag
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the notebook gets of the repository (gitignore syntax: `/*` drops the top level, `!` takes back):
-# the code a notebook runs, the walkthrough, and the pins its kernel installs.
+# the code a notebook runs (the launcher's imports from container/ and infra/ too), the walkthrough, the docs the
+# README links, and the pins its kernel installs.
 PROJECT_FILES = [
     "/*",
-    *(f"!/{path}" for path in ("training/", "launcher/", "notebooks/", "examples/", "pyproject.toml", "README.md")),
+    *(
+        f"!/{path}"
+        for path in ("training/", "launcher/", "notebooks/", "examples/", "docs/", "pyproject.toml", "README.md")
+    ),
     "!/container/",
     "/container/*",
-    *(f"!/container/{name}" for name in ("__init__.py", "image_file.py", "stack_outputs.py", "tag.py", "tool.py")),
+    *(
+        f"!/container/{name}"
+        for name in ("__init__.py", "image_file.py", "requirements.py", "stack_outputs.py", "tag.py", "tool.py")
+    ),
     "!/infra/",
     "/infra/*",
     *(f"!/infra/{name}" for name in ("__init__.py", "instance_types.py", "stack_names.py")),

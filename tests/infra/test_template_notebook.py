@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -103,12 +104,14 @@ def test_the_asset_holds_the_code_the_notebook_runs_and_nothing_else(synthesized
         "container/stack_outputs.py",
         "container/tag.py",  # the launcher finds the image by its tag's shape
         "container/image_file.py",
+        "container/requirements.py",  # python -m launcher's ray-submit reads the pins with it
+        "docs/launcher.md",  # the README's links
         "notebooks/prepare_notebook.sh",
         "notebooks/ray_on_sagemaker.ipynb",
     ):
         assert wanted in files
     tops = {name.split("/")[0] for name in files}
-    folders = {"training", "launcher", "container", "infra", "notebooks", "examples"}
+    folders = {"training", "launcher", "container", "infra", "notebooks", "examples", "docs"}
     assert tops == {"pyproject.toml", "README.md", *folders}
     infra = {"infra/__init__.py", "infra/instance_types.py", "infra/stack_names.py"}  # what the launcher imports
     assert {name for name in files if name.startswith("infra/")} == infra
@@ -150,3 +153,12 @@ def test_script_files_use_lf_line_endings() -> None:
 def test_idle_auto_stop_can_be_switched_off(deployed_script: str) -> None:
     assert "IDLE_STOP_MINUTES='0'" in on_start_script(0)
     assert 'if [ "$IDLE_STOP_MINUTES" -gt 0 ]; then' in deployed_script
+
+
+def test_the_launchers_command_line_imports_from_the_asset_alone(synthesized: Synthesized, tmp_path) -> None:
+    """`python -m launcher` in the notebook's terminal: every verb's module and what it imports is in the asset."""
+    (asset,) = [folder for folder in synthesized.outdir.glob("asset.*") if (folder / "pyproject.toml").exists()]
+    probe = "import launcher.api, launcher.cli; print('imported')"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(asset)}
+    done = subprocess.run([sys.executable, "-P", "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.stdout == "imported\n", done.stderr[-2000:]

@@ -7,7 +7,7 @@ Under output/data/ray/ (so it reaches output.tar.gz, and `make logs` unpacks it)
   logs/<host>/  each live node's Ray logs through Ray's log API, the last LOG_TAIL_LINES lines of each file,
                 at most LOG_FILE_BYTES per file and LOG_TOTAL_BYTES in all
   last_lines/<host>.log  the last lines the host's Ray workers wrote, as the leader received them while the
-                host was alive (training/ray_last_lines.py): all that is left of a lost host's logs
+                host was alive (ray_last_lines.py): all that is left of a lost host's logs
   record.json   when it was written, how long it took, the caps, and what could not be recorded
 
 Everything goes through Ray's state and log API (the dashboard's, which ray[default] starts on the head;

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from training.contract.layout import ENTRYPOINT_MODULE, REPOSITORY, layout
+from training.contract.layout import ENTRYPOINT_MODULE, IMAGE_ENVIRONMENT, REPOSITORY, layout
 
 SUBNET = "198.51.100"
 S3_ADDRESS = f"{SUBNET}.2"
@@ -119,7 +119,7 @@ class SimulatedHosts:
             "PATH": f"{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
             "PYTHONPATH": str(REPOSITORY),
             "HOME": "/tmp/home",
-            "RAY_USAGE_STATS_ENABLED": "0",
+            **IMAGE_ENVIRONMENT,
             _MARKER: f"{self.tag}/{host}",
             "AWS_ENDPOINT_URL": aws_settings()["endpoint_url"],
             "AWS_ACCESS_KEY_ID": "testing",

@@ -12,6 +12,7 @@ import pytest
 
 from container.push import GPU_BUILD_ARGS, default_base_image
 from container.requirements import group_requirements, write_requirements
+from training.contract.layout import IMAGE_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "container" / "Dockerfile"
@@ -69,3 +70,10 @@ def test_default_base_is_slim_python_311_pinned_by_digest_from_a_public_registry
 
 def test_gpu_build_takes_a_cuda_12_torch_from_pytorchs_index() -> None:
     assert GPU_BUILD_ARGS == ("TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126",)
+
+
+def test_runs_outside_the_image_get_the_images_environment() -> None:
+    """The local executor and the simulated hosts set what the image's ENV sets (training/contract/layout.py)."""
+    text = DOCKERFILE.read_text()
+    for name, value in IMAGE_ENVIRONMENT.items():
+        assert re.search(rf"^(ENV |\s+){name}={value}\b", text, re.MULTILINE), name

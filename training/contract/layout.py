@@ -24,6 +24,10 @@ from training.contract.environment import (
 )
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+# What the image's ENV sets (container/Dockerfile; tests/container/test_dockerfile.py checks they agree) that a run
+# outside it needs as well: every line reaches the job's log when it is printed (the leader prints its workers'
+# lines too), as in the image's CloudWatch stream, and Ray never tries to report usage.
+IMAGE_ENVIRONMENT = {"PYTHONUNBUFFERED": "1", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
 def layout(
@@ -76,7 +80,7 @@ def entrypoint_command(root: Path, job_env: Mapping[str, str] | None = None) -> 
 
     job_env is what SageMaker puts in the container's environment (the request's Environment, the job's name).
     """
-    env = {**os.environ, **(job_env or {}), "SM_BASE_DIR": str(root.resolve())}
+    env = {**os.environ, **IMAGE_ENVIRONMENT, **(job_env or {}), "SM_BASE_DIR": str(root.resolve())}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
     return [sys.executable, *ENTRYPOINT_MODULE], env
 

@@ -72,5 +72,14 @@ def recorded_last_lines(job: Path, host: str) -> list[str]:
 
 
 def nothing_left(hosts: SimulatedHosts, members: list[str]) -> None:
-    left = {host: hosts.processes(host) for host in members}
+    """No process of any member is left once the job ended; each one left is named by its command line."""
+    left = {host: list(filter(None, map(_command_line, hosts.processes(host)))) for host in members}
     assert not any(left.values()), f"processes left behind: {left}"
+
+
+def _command_line(pid: int) -> str | None:
+    """`pid: command line`, or None for a process that ended meanwhile."""
+    try:
+        return f"{pid}: " + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None

@@ -4,14 +4,13 @@ The leader runs a Ray head on a fixed port with exactly its own CPUs and GPUs an
 other host to join (at most hosts-timeout seconds). The others resolve the leader by name, join, and
 stay until the leader announces the end of its program (training/cluster/release.py; they then exit 0), or leave
 within seconds, with a reason, when the leader stops answering before that, so that no host keeps a job
-running alone. Every Ray process a host starts is stopped, by process group, before the entry point returns.
+running alone. Every process a host's Ray node starts is stopped before the entry point returns (node_processes.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ import ray
 
 from training.cluster.health_checks import RAY_HEALTH_CHECKS
 from training.cluster.network import address_of, answers, prepare_network, resolve
+from training.cluster.node_processes import NodeProcesses
 from training.cluster.release import POLL_S, EndWatch, announce_end
 from training.cluster.sizing import node_resources
 from training.contract.environment import JobEnvironment
@@ -161,36 +161,15 @@ def _ray_node(options: Sequence[str], cluster: str) -> Iterator[subprocess.Popen
     ray_cli = Path(sys.executable).with_name("ray")
     log = tempfile.NamedTemporaryFile(prefix="ray-start-", suffix=".log", delete=False)
     command = [str(ray_cli) if ray_cli.exists() else "ray", "start", "--block", *options]
-    environ = {**os.environ, **RAY_HEALTH_CHECKS, "RAY_ADDRESS": cluster}
+    processes = NodeProcesses()
+    environ = {**os.environ, **RAY_HEALTH_CHECKS, "RAY_ADDRESS": cluster, **processes.environment}
     node = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environ)
     try:
         yield node
     finally:
         exited_early = node.poll()
-        _stop_group(node)
+        processes.stop(node, _STOP_GRACE_S)
         log.close()
         if exited_early:  # what `ray start` said is the only account of why it stopped
             print(Path(log.name).read_text()[-2000:], file=sys.stderr, flush=True)
         os.unlink(log.name)
-
-
-def _stop_group(node: subprocess.Popen) -> None:
-    """SIGTERM the node's process group (raylet, GCS, workers...), SIGKILL what is left after a grace period."""
-    for sig, wait_s in ((signal.SIGTERM, _STOP_GRACE_S), (signal.SIGKILL, 5)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(node.pid, sig)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline and _group_alive(node.pid):
-            node.poll()
-            time.sleep(0.1)
-        if not _group_alive(node.pid):
-            break
-    node.poll()
-
-
-def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from training.cluster.node_processes import marked_processes
 from training.contract.layout import ENTRYPOINT_MODULE, IMAGE_ENVIRONMENT, REPOSITORY, layout
 
 SUBNET = "198.51.100"
@@ -156,14 +157,7 @@ class SimulatedHosts:
 
     def processes(self, host: str) -> list[int]:
         """PIDs of every process a host started (found by the marker in their environment)."""
-        wanted = f"{_MARKER}={self.tag}/{host}".encode()
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError):
-                    if wanted in (entry / "environ").read_bytes().split(b"\0"):
-                        found.append(int(entry.name))
-        return found
+        return [process.pid for process in marked_processes(_MARKER, f"{self.tag}/{host}")]
 
     def kill(self, host: str) -> None:
         """Every process of a host, by PID, as when its instance fails."""

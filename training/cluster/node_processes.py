@@ -37,12 +37,7 @@ class NodeProcesses:
 
     def alive(self) -> list[psutil.Process]:
         """The node's processes that still run (not those of another user, which this one could not stop anyway)."""
-        found = []
-        for process in psutil.process_iter():
-            with contextlib.suppress(psutil.Error):
-                if process.environ().get(_MARKER) == self.marker:
-                    found.append(process)
-        return found
+        return marked_processes(_MARKER, self.marker)
 
     def stop(self, node: subprocess.Popen, grace_s: float) -> None:
         """SIGTERM the node's group and every marked process, SIGKILL what is left after grace_s; reap `node`."""
@@ -67,3 +62,13 @@ def _group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def marked_processes(variable: str, value: str) -> list[psutil.Process]:
+    """The running processes whose environment sets variable to value (other users' are not readable)."""
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if process.environ().get(variable) == value:
+                found.append(process)
+    return found

@@ -35,7 +35,7 @@ from launcher.sagemaker_jobs.listing import HEADER, row
 from launcher.sagemaker_jobs.request import JobSpec
 from launcher.stack.outputs import Stack
 from launcher.stack.session import NO_CREDENTIALS
-from training.contract.programs import SCRIPT
+from training.contract.programs import OURS, SCRIPT
 
 EXIT_DETACHED = 130
 
@@ -43,7 +43,7 @@ EXIT_DETACHED = 130
 def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser().parse_known_args(argv)
     try:
-        if args.verb not in ("train", "tune", "run") and extra:
+        if args.verb not in (*OURS, "run") and extra:
             raise LauncherError(f"unexpected arguments {' '.join(extra)}: see python -m launcher {args.verb} --help")
         if not getattr(args, "job", "-"):
             raise LauncherError(f"name the job: make {args.verb} JOB=<name> (make jobs lists them)")

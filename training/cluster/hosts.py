@@ -31,6 +31,12 @@ from training.errors import JobError
 HEAD_PORT = 6379  # Ray's default GCS port; every host of a job reaches the others on any port
 _MISSES_BEFORE_LEAVING = 3  # consecutive unanswered looks at the leader's GCS (POLL_S apart) before a host leaves
 _STOP_GRACE_S = 10
+# `ray start` drains its node on SIGTERM before stopping it (Ray 2.60, ray/_private/node.py,
+# _drain_node_before_shutdown): it asks the GCS to mark the node draining, for Ray Serve's proxies, and waits up
+# to RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S (30 s). A job's node serves nothing, and once the GCS has stopped (the
+# leader's stops with its node's process group) the request waits out the timeout: each host's node then took the
+# whole stop grace and a SIGKILL to end. 0 turns the drain off; the node stops its processes at once.
+NO_DRAIN = {"RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"}
 
 
 @contextlib.contextmanager
@@ -43,7 +49,7 @@ def head_node(env: JobEnvironment) -> Iterator[str]:
     cluster = f"{address}:{HEAD_PORT}"
     deadline = time.monotonic() + env.hyperparameters.hosts_timeout
     while True:
-        with _ray_node(["--head", f"--port={HEAD_PORT}", *_node_options(env, address)], cluster) as node:
+        with ray_node(["--head", f"--port={HEAD_PORT}", *_node_options(env, address)], cluster) as node:
             while node.poll() is None and not answers(address, HEAD_PORT):
                 time.sleep(0.2)
             if node.poll() is None:
@@ -118,7 +124,7 @@ def join_cluster(env: JobEnvironment) -> None:
     print(f"{env.current_host} joins the Ray cluster of {env.leader} ({cluster})", flush=True)
     watch = EndWatch(env, cluster)
     while True:
-        with _ray_node([f"--address={cluster}", *_node_options(env, address)], cluster) as node:
+        with ray_node([f"--address={cluster}", *_node_options(env, address)], cluster) as node:
             if _stay(env, leader, node, watch):
                 break
         _retry_or_fail(node, deadline, f"Ray on {env.current_host}")
@@ -151,7 +157,7 @@ def _node_options(env: JobEnvironment, address: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def _ray_node(options: Sequence[str], cluster: str) -> Iterator[subprocess.Popen]:
+def ray_node(options: Sequence[str], cluster: str) -> Iterator[subprocess.Popen]:
     """`ray start --block` in a process group of its own, stopped with all its processes when the block ends.
 
     RAY_ADDRESS tells its processes which cluster is theirs; without it Ray's state API looks for one
@@ -162,7 +168,7 @@ def _ray_node(options: Sequence[str], cluster: str) -> Iterator[subprocess.Popen
     log = tempfile.NamedTemporaryFile(prefix="ray-start-", suffix=".log", delete=False)
     command = [str(ray_cli) if ray_cli.exists() else "ray", "start", "--block", *options]
     processes = NodeProcesses()
-    environ = {**os.environ, **RAY_HEALTH_CHECKS, "RAY_ADDRESS": cluster, **processes.environment}
+    environ = {**os.environ, **RAY_HEALTH_CHECKS, **NO_DRAIN, "RAY_ADDRESS": cluster, **processes.environment}
     node = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environ)
     try:
         yield node

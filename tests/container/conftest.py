@@ -1,4 +1,4 @@
-"""Session fixtures for the image tests: private container storage, a loopback registry, a test base image.
+"""Session fixtures for the image tests: private container storage, a loopback registry, the image built once.
 
 Everything lives in temporary folders made here and removed at the end: no Docker daemon, no
 /var/lib/containers, no network but loopback (and PyPI for the build's pip, as on a user's machine).
@@ -9,21 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from container.requirements import group_requirements
+from tests.container.image_build import IMAGE_FIXTURES, ImageBuild, write_outputs
 from tests.support import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
-TEST_BASE = "localhost/ray-sm-test-base:latest"
-# The real base is the official python:3.11-slim-bookworm: Debian 12 with Python 3.11 and CA certificates.
-# Debian 12's own Python is 3.11 too (3.11.2), with venv (and its bundled pip) in a package of its own.
-BASE_PACKAGES = "python3,python3-venv,ca-certificates"
 REGISTRY_START_TIMEOUT_S = 30
+IMAGE_TOOLS = ("buildah", "docker-registry", "mmdebstrap")
 
 
 def _overlay_mounts(scratch: Path) -> bool:
@@ -92,39 +88,6 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_digits(tmp_path_factory.mktemp("digits"))
 
 
-def torch_wheels_folder() -> Path:
-    """The folder this machine's pip finds links in that holds the CPU wheel of the project's torch pin."""
-    pin = next(r for r in group_requirements(ROOT / "pyproject.toml") if r.startswith("torch=="))
-    version = pin.partition("==")[2]
-    listing = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True).stdout
-    settings = [line.partition("=") for line in listing.splitlines()]  # e.g. global.find-links='/opt/wheels'
-    folders = {
-        folder for key, _, value in settings if key.endswith("find-links") for folder in value.strip("'").split()
-    }
-    for folder in sorted(folders):
-        if any(Path(folder).glob(f"torch-{version}+cpu-cp311-*.whl")):
-            return Path(folder)
-    pytest.fail(f"no CPU wheel of {pin} in pip's find-links folders {sorted(folders)}")
-
-
-@pytest.fixture(scope="session")
-def base_image(buildah: Callable, require_tool: Callable[[str], str]) -> str:
-    """A stand-in for python:3.11-slim-bookworm, which cannot be pulled here: Debian 12 with its Python 3.11.
-
-    mmdebstrap writes the root file system straight into a mounted scratch container (no tarball to
-    write and read back). Like the real base it holds no torch: the image's build installs it.
-    """
-    require_tool("mmdebstrap")
-    container = buildah("from", "scratch").stdout.strip()
-    root = buildah("mount", container).stdout.strip()
-    subprocess.run(
-        ["mmdebstrap", "--quiet", "--variant=apt", f"--include={BASE_PACKAGES}", "bookworm", root], check=True
-    )
-    buildah("umount", container)
-    buildah("commit", "--quiet", "--rm", container, TEST_BASE)
-    return TEST_BASE
-
-
 @pytest.fixture(scope="session")
 def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The working tree as a fresh one-commit repository, so the push sees a clean tree and a known commit."""
@@ -146,3 +109,42 @@ def repo_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     subprocess.run([*git, "commit", "-qm", "snapshot"], check=True)
     yield copy
     shutil.rmtree(copy, ignore_errors=True)
+
+
+def _needs_image(item: pytest.Item) -> bool:
+    return not IMAGE_FIXTURES.isdisjoint(item.fixturenames)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that need the image last, in their own order: it builds in the background meanwhile."""
+    items.sort(key=_needs_image)
+
+
+@pytest.fixture(scope="session")
+def outputs(registry: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stack outputs file like `make deploy` writes, naming the loopback registry."""
+    return write_outputs(tmp_path_factory.mktemp("stack") / "cdk-outputs.json", registry)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def image_build(request: pytest.FixtureRequest) -> Iterator[ImageBuild | None]:
+    """The image's build, started at the session's first container test when any test of the session needs it.
+
+    None when no test does, or when a tool is missing: then the tests that need it skip (or fail on CI) on
+    their own, through require_tool, and the other container tests run as before.
+    """
+    if not any(map(_needs_image, request.session.items)) or not all(map(shutil.which, IMAGE_TOOLS)):
+        yield None
+        return
+    values = [request.getfixturevalue(name) for name in ("buildah", "repo_copy", "outputs")]
+    build = ImageBuild.start(*values)
+    yield build
+    build.wait()
+
+
+@pytest.fixture(scope="session")
+def base_image(image_build: ImageBuild | None, buildah: Callable, require_tool: Callable[[str], str]) -> str:
+    """The stand-in base the image is built on (tests/container/image_build.py, make_base)."""
+    require_tool("mmdebstrap")
+    assert image_build, "the image build did not start"
+    return image_build.base.result()

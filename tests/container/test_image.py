@@ -2,7 +2,7 @@
 recorded URI back, and check what SageMaker relies on inside the image.
 
 The real base (python:3.11-slim-bookworm from ECR Public) cannot be pulled here, so the image is built by
-the same Makefile target from a stand-in made in conftest.py: Debian 12 with its Python 3.11.
+the same Makefile target from a stand-in made in image_build.py: Debian 12 with its Python 3.11.
 Jobs run as `docker run IMAGE train` would: in a PID namespace of their own (buildah's chroot isolation
 makes none, so `unshare` does, inside the container), with the image's ENTRYPOINT as PID 1.
 """
@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,67 +21,23 @@ from pathlib import Path
 import pytest
 
 from container.requirements import group_requirements
-from infra import stack_names
-from tests.container.conftest import torch_wheels_folder
+from tests.container.image_build import REPOSITORY, ImageBuild, make_push_image
 
-REPOSITORY = "ray-on-sagemaker"
-CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 DOCKER_V2_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-PUSH_TIMEOUT_S = 1200
 STOP_TIMEOUT_S = 120
 ROOT = Path(__file__).resolve().parents[2]
-# The first test's setup builds the base and the image and pushes it (5 to 9 min on 2 shared cores here).
+# The first test's setup waits for the image's build (started at the session's first container test, it takes
+# 5 to 9 min on 2 shared cores here): the tests here run last (conftest.py).
 pytestmark = pytest.mark.timeout(1800)
 
 
-def make_push_image(repo: Path, buildah: Callable, outputs: Path, base: str) -> subprocess.CompletedProcess:
-    """`make push-image` in `repo` as a user without Docker would run it, pointed at the test registry.
+@pytest.fixture(scope="session")
+def pushed(base_image: str, registry: str, image_build: ImageBuild) -> str:
+    """The URI `make push-image` recorded, after building and pushing from the clean repository copy.
 
-    The build's pip reaches PyPI only with this machine's CA bundle, and takes the CPU torch from the
-    folder this machine's pip config names (PyTorch's index is out of reach here): both are mounted.
+    It asks for the base and the registry first, so that a missing tool skips (or, on CI, fails) as it says.
     """
-    wheels = torch_wheels_folder()
-    pip_conf = repo.parent / "pip.conf"
-    pip_conf.write_text(f"[global]\nfind-links = {wheels}\n")
-    mounts = f" -v {wheels}:{wheels}:ro -v {pip_conf}:/etc/pip.conf:ro"
-    mounts += f" -v {CA_BUNDLE}:{CA_BUNDLE}:ro" if Path(CA_BUNDLE).exists() else ""
-    return subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-o",
-            ".venv/.installed",
-            "push-image",
-            f"PY={sys.executable}",
-            "CONTAINER_TOOL=buildah",
-            f"STACK_OUTPUTS={outputs}",
-            f"BASE_IMAGE={base}",
-            f"IMAGE_BUILD_ARGS=--build-arg TORCH_INDEX_URL={mounts}",
-            "IMAGE_PUSH_ARGS=--tls-verify=false --disable-compression",
-        ],
-        cwd=repo,
-        env=buildah.env,
-        capture_output=True,
-        text=True,
-        timeout=PUSH_TIMEOUT_S,
-    )
-
-
-@pytest.fixture(scope="session")
-def outputs(registry: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A stack outputs file like `make deploy` writes, naming the loopback registry."""
-    path = tmp_path_factory.mktemp("stack") / "cdk-outputs.json"
-    outputs = {stack_names.REPOSITORY_URI: f"{registry}/{REPOSITORY}", stack_names.REGION: "us-east-1"}
-    path.write_text(json.dumps({"RayOnSageMakerTest": outputs}))
-    return path
-
-
-@pytest.fixture(scope="session")
-def pushed(repo_copy: Path, buildah: Callable, outputs: Path, base_image: str) -> str:
-    """The URI `make push-image` recorded, after building and pushing from the clean repository copy."""
-    result = make_push_image(repo_copy, buildah, outputs, base_image)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return (repo_copy / "build" / "image-uri.txt").read_text().strip()
+    return image_build.pushed.result()
 
 
 def registry_get(url: str, accept: str = "*/*", method: str = "GET") -> urllib.request.addinfourl:
@@ -112,11 +67,9 @@ def test_push_records_a_docker_v2_manifest_tagged_with_commit_and_build_hash(
 
 
 @pytest.fixture(scope="session")
-def pulled(pushed: str, buildah: Callable) -> str:
+def pulled(image_build: ImageBuild, pushed: str) -> str:
     """The pushed image, dropped from local storage and pulled back by its recorded URI."""
-    buildah("rmi", pushed)
-    buildah("pull", "--quiet", "--tls-verify=false", pushed)
-    return pushed
+    return image_build.pulled.result()
 
 
 @pytest.fixture(scope="session")

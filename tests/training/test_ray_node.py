@@ -10,7 +10,6 @@ import signal
 import time
 
 import psutil
-import ray
 from ray._private.utils import read_ray_address
 
 from tests.support import free_port
@@ -25,19 +24,15 @@ def _started(port: int) -> bool:
     return (read_ray_address() or "").endswith(f":{port}")
 
 
-def test_a_head_node_a_driver_used_stops_on_sigterm_without_the_sigkill_and_leaves_no_process() -> None:
+def test_a_started_head_node_stops_on_sigterm_without_the_sigkill_and_leaves_no_process() -> None:
     port = free_port()
     options = ["--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--include-dashboard=false"]
     with ray_node([*options, "--disable-usage-stats"], f"127.0.0.1:{port}") as node:
         while not _started(port):
             assert node.poll() is None, "ray start ended while starting"
             time.sleep(0.2)
-        ray.init(address=f"127.0.0.1:{port}")  # as the leader's program does
-        try:
-            assert ray.cluster_resources()["CPU"] == 1
-            started = psutil.Process(node.pid).children(recursive=True)
-        finally:
-            ray.shutdown()
+        started = psutil.Process(node.pid).children(recursive=True)
+        assert [process for process in started if process.name() == "raylet"]
 
     assert node.returncode != -signal.SIGKILL, "the node needed a SIGKILL to stop"
     assert not [process.pid for process in started if process.is_running()]

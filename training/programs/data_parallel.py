@@ -114,9 +114,7 @@ def run(env: JobEnvironment) -> Path:
 
 
 def _fit(env: JobEnvironment, train, test, plan: WorkerPlan, tracked: Run) -> ray.train.Result:
-    """Ray Train's run on the job's cluster, every epoch logged to the job's MLflow run."""
-    from training.tracking.ray_callbacks import EpochLogger  # imports MLflow's Ray integration
-
+    """Ray Train's run on the job's cluster, every epoch logged to the job's MLflow run when tracking is on."""
     hp = env.hyperparameters
     with ray_cluster(env):
         trainer = TorchTrainer(
@@ -141,7 +139,7 @@ def _fit(env: JobEnvironment, train, test, plan: WorkerPlan, tracked: Run) -> ra
                 ),
                 checkpoint_config=ray.train.CheckpointConfig(num_to_keep=2),
                 logging_config=ray.train.LoggingConfig(log_level="WARNING"),
-                callbacks=[EpochLogger(tracked)],
+                callbacks=_epoch_loggers(tracked),
             ),
         )
         try:
@@ -149,3 +147,16 @@ def _fit(env: JobEnvironment, train, test, plan: WorkerPlan, tracked: Run) -> ra
         except ray.train.TrainingFailedError as error:
             raise_if_hosts_lost(env, error)
             raise
+
+
+def _epoch_loggers(tracked: Run) -> list:
+    """The callback that logs each epoch to the job's MLflow run; none when tracking is off.
+
+    Its module imports MLflow's Ray integration: seconds of CPU in the driver, and again in Ray Train's
+    controller, which unpickles the callbacks, while the job starts.
+    """
+    if not tracked.active:
+        return []
+    from training.tracking.ray_callbacks import EpochLogger
+
+    return [EpochLogger(tracked)]

@@ -106,9 +106,8 @@ def _tuner(env: JobEnvironment, trainable, concurrent: int, tracked: Run) -> tun
     """A new Tuner, or the one saved under the checkpoint folder when a previous run was cut short.
 
     Each trial is a child run of the job's MLflow run (a restored search keeps the callback it was saved with).
+    With tracking off there is no callback, and MLflow's Ray integration is not imported (seconds at start-up).
     """
-    from training.tracking.ray_callbacks import TrialLogger  # imports MLflow's Ray integration
-
     hp = env.hyperparameters
     name = search_name(env)
     path = storage.join(env.storage_path, name)
@@ -133,7 +132,7 @@ def _tuner(env: JobEnvironment, trainable, concurrent: int, tracked: Run) -> tun
             storage_path=env.storage_path,
             failure_config=tune.FailureConfig(max_failures=hp.max_failures),
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
-            callbacks=[TrialLogger(tracked)] if tracked.active else [],
+            callbacks=_trial_loggers(tracked),
             verbose=1,
         ),
     )
@@ -156,3 +155,12 @@ def _best(grid: tune.ResultGrid) -> tune.Result:
         first = next(result.error for result in grid if result.error)
         raise JobError(f"all {len(grid)} trials failed; the first error was: {str(first).splitlines()[-1]}")
     return grid.get_best_result(metric=METRIC, mode=MODE, scope="last", filter_nan_and_inf=True)
+
+
+def _trial_loggers(tracked: Run) -> list:
+    """Tune's MLflow callback for the job's run; none when tracking is off."""
+    if not tracked.active:
+        return []
+    from training.tracking.ray_callbacks import TrialLogger  # imports MLflow's Ray integration
+
+    return [TrialLogger(tracked)]

@@ -3,13 +3,17 @@
 Building takes minutes, mostly on one core, so it starts at the session's first container test and the tests
 that need the image run last (tests/container/conftest.py orders them): the rest of the session runs meanwhile.
 One thread does the three steps in order; each step's future holds its result, or the error it raised.
+It runs at the lowest priority (nice 19, which the processes it starts inherit): the build takes the CPU the
+other tests leave idle instead of slowing them down.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -118,6 +122,11 @@ def _pull_back(buildah: Callable, pushed: Future) -> str:
     return uri
 
 
+def _lowest_priority() -> None:
+    """Linux gives each thread a nice value of its own, and a process started from the thread inherits it."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
 @dataclass(frozen=True)
 class ImageBuild:
     """The three steps' futures; `wait` lets the thread end before the storage it works in is removed."""
@@ -129,7 +138,7 @@ class ImageBuild:
 
     @classmethod
     def start(cls, buildah: Callable, repo: Path, outputs: Path) -> ImageBuild:
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-build")
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-build", initializer=_lowest_priority)
         base = pool.submit(make_base, buildah)
         pushed = pool.submit(_pushed_uri, repo, buildah, outputs, base)
         return cls(base, pushed, pool.submit(_pull_back, buildah, pushed), pool)

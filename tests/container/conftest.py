@@ -144,7 +144,10 @@ def image_build(request: pytest.FixtureRequest) -> Iterator[ImageBuild | None]:
 
 @pytest.fixture(scope="session")
 def base_image(image_build: ImageBuild | None, buildah: Callable, require_tool: Callable[[str], str]) -> str:
-    """The stand-in base the image is built on (tests/container/image_build.py, make_base)."""
+    """The stand-in base the image is built on (tests/container/image_build.py, make_base).
+
+    It asks for buildah and mmdebstrap first, so that a missing tool skips (or, on CI, fails) as it says.
+    """
     require_tool("mmdebstrap")
     assert image_build, "the image build did not start"
     return image_build.base.result()

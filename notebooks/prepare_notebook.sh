@@ -92,8 +92,9 @@ build_environment() {
     "$ENV_DIR/bin/python" -m pip install --quiet \
         --group "$SOURCE/pyproject.toml:training" --group "$SOURCE/pyproject.toml:launcher" \
         --group "$SOURCE/pyproject.toml:notebook" >>"$LOG" 2>&1
-    echo "$pins" >"$ENV_DIR/.ready"
+    # The log line first, .ready last: whoever sees .ready (the kernel, a test) also finds the log complete.
     log "kernel environment ready: open a notebook with the 'Ray on SageMaker (Python $PYTHON_VERSION)' kernel"
+    echo "$pins" >"$ENV_DIR/.ready"
 }
 
 place_project

@@ -13,7 +13,6 @@ import dataclasses
 import io
 import json
 import os
-import re
 import subprocess
 import tempfile
 import time
@@ -27,6 +26,7 @@ from bench.memory import PeakMemory
 from bench.processes import cpu_seconds
 from training.contract.hyperparameters import Hyperparameters
 from training.contract.layout import entrypoint_command, layout
+from training.contract.metric_line import read_metrics
 from training.programs.demo_data import write_digits
 from training.programs.loop import Session, run_loop
 from training.programs.mnist import FILES, Digits, load_channel, write_idx
@@ -36,7 +36,6 @@ TILE = 8  # the digits repeated 8 times: 11,496 training images, long enough epo
 BATCH = {"batch-size": "128", "log-interval": "1000"}
 EPOCHS = 4  # epochs 2 to 4 are timed; the first one warms up
 CPUS = len(os.sched_getaffinity(0))
-METRIC_LINE = re.compile(r"epoch=(\d+) train_loss=\S+ test_loss=\S+ test_accuracy=\S+ epoch_seconds=(\S+)")
 
 
 def make_data(folder: Path) -> dict[str, Path]:
@@ -84,7 +83,7 @@ def run_job(
             lines.append(line)
             if first_step != first_step and " step=1/" in line:
                 first_step = time.perf_counter() - started
-            if cpu_at_epoch_ends and METRIC_LINE.search(line):
+            if cpu_at_epoch_ends and read_metrics(line) is not None:
                 cpu.append((time.perf_counter(), cpu_seconds(process.pid)))
         process.wait()
     output = "".join(lines)
@@ -109,7 +108,8 @@ def cpus_busy(run: JobRun) -> dict[str, float]:
 
 def steady_epoch_seconds(output: str) -> float:
     """Mean seconds of the epochs after the first (which pays for warm-up)."""
-    return float(np.mean([float(seconds) for epoch, seconds in METRIC_LINE.findall(output) if int(epoch) > 1]))
+    epochs = [metrics for metrics in map(read_metrics, output.splitlines()) if metrics and metrics["epoch"] > 1]
+    return float(np.mean([metrics["epoch_seconds"] for metrics in epochs]))
 
 
 def plain_loop_seconds(train: Digits, test: Digits) -> float:

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from training.contract.environment import parse_command_line, read_environment
-from training.contract.metric_line import SCRAPED, format_metrics, metric_regexes
+from training.contract.metric_line import EPOCH_METRICS, format_metrics, metric_regexes, read_metrics
 from training.errors import JobError
 
 
@@ -170,5 +170,7 @@ def test_the_metric_regexes_read_back_every_value_the_metric_line_writes():
 
     read = {name: float(re.search(regex, line)[1]) for name, regex in metric_regexes().items()}
 
-    assert read == {name: round(values[name], 4) for name in SCRAPED}
+    assert read == {name: round(values[name], 4) for name in EPOCH_METRICS}
     assert not any(re.search(regex, step) for regex in metric_regexes().values())
+    assert read_metrics(line) == {"epoch": 3, **read}
+    assert read_metrics(step) is None

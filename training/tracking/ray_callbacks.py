@@ -11,10 +11,8 @@ from typing import Any
 from ray.air.integrations.mlflow import MLflowLoggerCallback
 from ray.train import UserCallback
 
+from training.contract.metric_line import EPOCH_METRICS
 from training.tracking.mlflow_run import PARENT_TAG, Run
-
-# The four numbers of the metric line besides the epoch itself (training/programs/loop.py's metrics).
-EPOCH_METRICS = ("train_loss", "test_loss", "test_accuracy", "epoch_seconds")
 
 
 class EpochLogger(UserCallback):
